@@ -1,0 +1,61 @@
+"""The Litestar application factory."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib.metadata import version
+
+import anyio
+from litestar import Litestar, Router
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.plugins.problem_details import ProblemDetailsPlugin
+
+from api.auth import jwt_auth, require_scope
+from api.clientes import ClienteController
+from api.errors import problem_details
+from api.health import health, ready
+from api.openapi import openapi_config
+from api.services import Services, build_services
+from api.settings import Settings
+
+MAX_BODY = 64 * 1024
+
+
+def provide_services(state: State) -> Services:
+    services: Services = state.services
+    return services
+
+
+def create_app(settings: Settings | None = None, *, projector: bool | None = None) -> Litestar:
+    """The API over the store ``settings`` names (read from the environment when omitted).
+
+    The projector runs in this process unless ``projector`` (or the settings) say otherwise.
+    """
+    settings = settings or Settings.from_env()
+    run_projector = settings.projector if projector is None else projector
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        services = await anyio.to_thread.run_sync(
+            lambda: build_services(settings, projector=run_projector)
+        )
+        services.start(asyncio.get_running_loop())
+        app.state.services = services
+        try:
+            yield
+        finally:
+            await anyio.to_thread.run_sync(services.close)
+
+    api = Router(path="/", route_handlers=[ClienteController], guards=[require_scope])
+    return Litestar(
+        route_handlers=[api, health, ready],
+        lifespan=[lifespan],
+        dependencies={"services": Provide(provide_services, sync_to_thread=False)},
+        on_app_init=[jwt_auth(settings).on_app_init],
+        plugins=[ProblemDetailsPlugin(problem_details)],
+        request_max_body_size=MAX_BODY,
+        openapi_config=openapi_config(version("clientes")),
+    )

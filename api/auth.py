@@ -1,0 +1,92 @@
+"""Bearer JWT authentication (HS256) and the two scopes."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import jwt
+from litestar.connection import ASGIConnection
+from litestar.exceptions import PermissionDeniedException
+from litestar.handlers.base import BaseRouteHandler
+from litestar.security.jwt import JWTAuth, Token
+
+from api.settings import Settings
+
+ALGORITHM = "HS256"
+READ = "clientes:read"
+WRITE = "clientes:write"
+READ_METHODS = frozenset({"GET", "HEAD"})
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is calling: the token's subject and the scopes it grants."""
+
+    sub: str
+    scopes: frozenset[str]
+
+
+class ClientesToken(Token):
+    """Litestar's Token, with ``iat`` optional as the contract has it.
+
+    Litestar's Token requires ``iat``; PyJWT has already checked it when
+    present (a future ``iat`` is refused). A token without one is read as
+    issued now, which no check can then fault.
+    """
+
+    @classmethod
+    def decode_payload(
+        cls,
+        encoded_token: str,
+        secret: str,
+        algorithms: list[str],
+        issuer: str | Sequence[str] | None = None,
+        audience: str | Sequence[str] | None = None,
+        options: Any = None,
+    ) -> Any:
+        payload = super().decode_payload(
+            encoded_token, secret, algorithms, issuer, audience, options
+        )
+        payload.setdefault("iat", int(time.time()))
+        return payload
+
+
+async def actor_from_token(token: ClientesToken, _: ASGIConnection[Any, Any, Any, Any]) -> Actor:
+    scope = token.extras.get("scope")
+    return Actor(sub=token.sub, scopes=frozenset(scope.split() if isinstance(scope, str) else ()))
+
+
+def require_scope(connection: ASGIConnection[Any, Actor, Any, Any], _: BaseRouteHandler) -> None:
+    """GET needs clientes:read; every other method needs clientes:write."""
+    needed = READ if connection.scope.get("method") in READ_METHODS else WRITE
+    if needed not in connection.user.scopes:
+        raise PermissionDeniedException(f"The token lacks the {needed} scope")
+
+
+def jwt_auth(settings: Settings) -> JWTAuth[Actor, ClientesToken]:
+    return JWTAuth[Actor, ClientesToken](
+        retrieve_user_handler=actor_from_token,
+        token_secret=settings.jwt_secret,
+        algorithm=ALGORITHM,
+        token_cls=ClientesToken,
+        accepted_issuers=[settings.jwt_issuer] if settings.jwt_issuer else None,
+        accepted_audiences=[settings.jwt_audience] if settings.jwt_audience else None,
+        require_claims=["exp", "sub"],
+        exclude=["^/schema"],
+        openapi_security_scheme_name="bearer",
+        description=f"A JWT signed with {ALGORITHM}; scopes {READ} and {WRITE}.",
+    )
+
+
+def mint_token(settings: Settings, sub: str, scope: str, ttl: int) -> str:
+    """A token signed with the configured secret, as ``clientes token`` prints it."""
+    now = int(time.time())
+    claims: dict[str, Any] = {"sub": sub, "scope": scope, "iat": now, "exp": now + ttl}
+    if settings.jwt_issuer:
+        claims["iss"] = settings.jwt_issuer
+    if settings.jwt_audience:
+        claims["aud"] = settings.jwt_audience
+    return jwt.encode(claims, settings.jwt_secret, algorithm=ALGORITHM)

@@ -1,0 +1,102 @@
+"""The ``clientes`` command: serve, project, token."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+
+import uvicorn
+
+from api.auth import READ, WRITE, mint_token
+from api.services import build_projector, build_services
+from api.settings import Settings, SettingsError
+from commands import Clientes
+from projections import open_view
+
+logger = logging.getLogger("clientes")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="clientes", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve_parser = commands.add_parser("serve", help="run the API (and the projector)")
+    serve_parser.add_argument("--host", help="listen address (CLIENTES_HOST, 127.0.0.1)")
+    serve_parser.add_argument("--port", type=int, help="listen port (CLIENTES_PORT, 8000)")
+    serve_parser.add_argument("--workers", type=int, default=1, help="worker processes")
+    serve_parser.add_argument(
+        "--no-projector",
+        action="store_true",
+        help="do not run the projector in the API processes (run `clientes project`)",
+    )
+    serve_parser.set_defaults(run=serve)
+
+    project_parser = commands.add_parser("project", help="run the projector alone")
+    project_parser.set_defaults(run=project)
+
+    token_parser = commands.add_parser("token", help="print a token signed with the secret")
+    token_parser.add_argument("--sub", required=True, help="the actor the token names")
+    token_parser.add_argument("--scope", default=f"{READ} {WRITE}", help="space-separated")
+    token_parser.add_argument("--ttl", type=int, default=3600, help="seconds it stays valid")
+    token_parser.set_defaults(run=token)
+
+    args = parser.parse_args(argv)
+    try:
+        code: int = args.run(args)
+    except SettingsError as error:
+        print(f"clientes: {error}", file=sys.stderr)
+        return 2
+    return code
+
+
+def serve(args: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+    if args.no_projector:
+        # Workers are separate processes that read their settings from the environment.
+        os.environ["CLIENTES_PROJECTOR"] = "off"
+    # Create the tables once, here, rather than in racing workers.
+    build_services(settings, projector=False).close()
+    uvicorn.run(
+        "api.app:create_app",
+        factory=True,
+        host=args.host or settings.host,
+        port=args.port or settings.port,
+        workers=args.workers,
+        loop="uvloop",
+        http="httptools",
+        timeout_graceful_shutdown=5,
+    )
+    return 0
+
+
+def project(_: argparse.Namespace) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    settings = Settings.from_env(with_secret=False)
+    clientes = Clientes(env=settings.store.env)
+    view = open_view(settings.store.env)
+    projector = build_projector(settings.store, clientes, view)
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    projector.start()
+    logger.info("Projector running; stop it with Ctrl-C or SIGTERM")
+    stop.wait()
+    projector.stop()
+    clientes.close()
+    view.close()
+    return 0
+
+
+def token(args: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+    print(mint_token(settings, args.sub, args.scope, args.ttl))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

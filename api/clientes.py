@@ -1,0 +1,162 @@
+"""The Cliente resource: REST routes onto commands (writes) and the read table (reads)."""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, delete, get, patch, post, put
+from litestar.params import Parameter
+from litestar.status_codes import HTTP_201_CREATED
+
+from api.auth import Actor
+from api.openapi import problems
+from api.schemas import Cliente, ClienteCreate, ClientePage, ClienteUpdate
+from api.services import Services
+from commands import ClienteNotFound
+
+CLIENTE_ID = re.compile(r"[0-9]{1,19}")
+MAX_ID = 2**63 - 1
+MAX_OFFSET = 2**62  # keeps page * size within the databases' 64-bit OFFSET
+
+AuthRequest = Request[Actor, Any, Any]
+IfMatch = Annotated[
+    str | None,
+    Parameter(header="If-Match", description='The ETag the change is based on, e.g. "3"'),
+]
+
+
+def parse_id(raw: str) -> int:
+    """A positive 64-bit id; anything else names no Cliente."""
+    if CLIENTE_ID.fullmatch(raw) and 0 < (cliente_id := int(raw)) <= MAX_ID:
+        return cliente_id
+    raise ClienteNotFound(raw)
+
+
+def parse_if_match(header: str | None) -> frozenset[int] | None:
+    """The versions an If-Match accepts; None when any will do.
+
+    Only strong entity tags can match; anything unreadable matches nothing.
+    """
+    if header is None or header.strip() == "*":
+        return None
+    tags = (tag.strip() for tag in header.split(","))
+    return frozenset(int(tag[1:-1]) for tag in tags if re.fullmatch(r'"[0-9]{1,19}"', tag))
+
+
+def one(cliente: Cliente, status_code: int = 200, **headers: str) -> Response[Cliente]:
+    return Response(
+        cliente, status_code=status_code, headers={"ETag": f'"{cliente.version}"', **headers}
+    )
+
+
+class ClienteController(Controller):
+    path = "/api/clientes"
+    tags = ("clientes",)
+
+    @get(operation_id="listClientes", sync_to_thread=True, responses=problems(400, 401, 403))
+    def list_clientes(
+        self,
+        services: Services,
+        page: Annotated[int, Parameter(ge=0, description="Zero-based page number")] = 0,
+        size: Annotated[int, Parameter(ge=1, le=100, description="Clientes per page")] = 20,
+    ) -> ClientePage:
+        """Vigente Clientes, in id order."""
+        rows, total = services.view.page(min(page * size, MAX_OFFSET), size)
+        return ClientePage(
+            content=[Cliente.from_row(row) for row in rows],
+            total_elements=total,
+            total_pages=math.ceil(total / size),
+            number=page,
+            size=size,
+        )
+
+    @get(
+        "/{cliente_id:str}",
+        operation_id="getCliente",
+        sync_to_thread=True,
+        responses=problems(401, 403, 404),
+    )
+    def get_cliente(self, services: Services, cliente_id: str) -> Response[Cliente]:
+        """One vigente Cliente, with its ETag."""
+        row = services.view.get(parse_id(cliente_id))
+        if row is None:
+            raise ClienteNotFound(cliente_id)
+        return one(Cliente.from_row(row))
+
+    @post(operation_id="createCliente", responses=problems(400, 401, 403, 409, 413, 503))
+    async def create_cliente(
+        self, services: Services, request: AuthRequest, data: ClienteCreate
+    ) -> Response[Cliente]:
+        """Creates a vigente Cliente."""
+        written = await services.write(
+            services.clientes.create_cliente, data.fields(), request.user.sub
+        )
+        cliente = Cliente.from_aggregate(written.cliente)
+        return one(cliente, HTTP_201_CREATED, Location=f"{self.path}/{cliente.id}")
+
+    @put(
+        "/{cliente_id:str}",
+        operation_id="updateCliente",
+        responses=problems(400, 401, 403, 404, 409, 412, 413, 503),
+    )
+    async def update_cliente(
+        self,
+        services: Services,
+        request: AuthRequest,
+        cliente_id: str,
+        data: ClienteUpdate,
+        if_match: IfMatch = None,
+    ) -> Response[Cliente]:
+        """Changes the fields present in the body; the others stay."""
+        return await _update(services, request, cliente_id, data, if_match)
+
+    @patch(
+        "/{cliente_id:str}",
+        operation_id="patchCliente",
+        responses=problems(400, 401, 403, 404, 409, 412, 413, 503),
+    )
+    async def patch_cliente(
+        self,
+        services: Services,
+        request: AuthRequest,
+        cliente_id: str,
+        data: ClienteUpdate,
+        if_match: IfMatch = None,
+    ) -> Response[Cliente]:
+        """The same as PUT: a partial update."""
+        return await _update(services, request, cliente_id, data, if_match)
+
+    @delete(
+        "/{cliente_id:str}",
+        operation_id="deactivateCliente",
+        responses=problems(401, 403, 404, 412, 503),
+    )
+    async def deactivate_cliente(
+        self, services: Services, request: AuthRequest, cliente_id: str, if_match: IfMatch = None
+    ) -> None:
+        """Deactivates a Cliente: gone from reads, its code still taken."""
+        await services.write(
+            services.clientes.deactivate_cliente,
+            parse_id(cliente_id),
+            request.user.sub,
+            parse_if_match(if_match),
+        )
+
+
+async def _update(
+    services: Services,
+    request: AuthRequest,
+    cliente_id: str,
+    data: ClienteUpdate,
+    if_match: str | None,
+) -> Response[Cliente]:
+    written = await services.write(
+        services.clientes.update_cliente,
+        parse_id(cliente_id),
+        data.changes(),
+        request.user.sub,
+        parse_if_match(if_match),
+    )
+    return one(Cliente.from_aggregate(written.cliente))

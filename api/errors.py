@@ -1,0 +1,119 @@
+"""Every error as RFC 9457 problem details, mapped in one place."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Mapping
+from http import HTTPStatus
+from typing import Any
+
+import psycopg
+import psycopg_pool
+from eventsourcing.persistence import InterfaceError, OperationalError
+from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
+from litestar.plugins.problem_details import ProblemDetailsConfig, ProblemDetailsException
+
+from commands import (
+    ClienteNotFound,
+    CodigoTaken,
+    TooMuchContention,
+    ValidationFailed,
+    VersionMismatch,
+    VersionNotFound,
+)
+
+logger = logging.getLogger(__name__)
+
+UNKNOWN_FIELD = re.compile(r"unknown field `(?P<field>[^`]*)`")
+
+
+class ReadSideBehind(Exception):
+    """The write was recorded, but the read table did not reach it in time."""
+
+
+def problem(
+    status: int,
+    detail: str,
+    errors: list[dict[str, str]] | None = None,
+    headers: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> ProblemDetailsException:
+    """A problem whose title is the status phrase; ``extra`` members join the body."""
+    members = {**(extra or {}), **({"errors": errors} if errors else {})}
+    return ProblemDetailsException(
+        status_code=status,
+        title=HTTPStatus(status).phrase,
+        detail=detail,
+        extra=members or None,
+        headers=headers,
+    )
+
+
+def camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(word.capitalize() for word in rest)
+
+
+def from_validation_failed(exc: ValidationFailed) -> ProblemDetailsException:
+    errors = [{"field": camel(e.field), "message": e.message} for e in exc.errors]
+    fields = ", ".join(e["field"] for e in errors)
+    return problem(400, f"Invalid fields: {fields}", errors)
+
+
+def from_http_exception(exc: HTTPException) -> ProblemDetailsException:
+    if isinstance(exc, NotAuthorizedException):
+        return problem(401, exc.detail, headers={"WWW-Authenticate": "Bearer"})
+    if isinstance(exc, ValidationException) and isinstance(exc.extra, list):
+        errors = [_request_error(item) for item in exc.extra if isinstance(item, Mapping)]
+        return problem(400, "; ".join(f"{e['field']}: {e['message']}" for e in errors), errors)
+    return problem(exc.status_code, exc.detail, headers=exc.headers)
+
+
+def _request_error(item: Mapping[str, Any]) -> dict[str, str]:
+    """Litestar's report of a body or parameter that did not decode, named by field."""
+    message = str(item.get("message", "is not valid"))
+    field = str(item.get("key", ""))
+    if (match := UNKNOWN_FIELD.search(message)) is not None:
+        return {"field": match["field"], "message": "is not a known field"}
+    if field == "data":
+        if message.startswith("Expected"):
+            return {"field": "body", "message": f"{message}: a JSON object is expected"}
+        return {"field": "body", "message": "a JSON object is expected"}
+    return {"field": field, "message": message}
+
+
+def from_unexpected(exc: Exception) -> ProblemDetailsException:
+    logger.error("Unhandled error", exc_info=exc)
+    return problem(500, "The request could not be completed")
+
+
+def from_store_down(exc: Exception) -> ProblemDetailsException:
+    # The driver's message may quote SQL or hosts: it goes to the log, not the client.
+    logger.warning("Store unavailable: %s", exc)
+    return problem(503, "The store is unavailable; try again shortly", headers={"Retry-After": "5"})
+
+
+def _fixed(status: int, headers: dict[str, str] | None = None) -> Callable[[Exception], Any]:
+    """For domain errors, whose message is written for the client."""
+    return lambda exc: problem(status, str(exc), headers=headers)
+
+
+PROBLEMS: Mapping[type[Exception], Callable[[Any], ProblemDetailsException]] = {
+    ValidationFailed: from_validation_failed,
+    ClienteNotFound: _fixed(404),
+    VersionNotFound: _fixed(404),
+    CodigoTaken: _fixed(409),
+    TooMuchContention: _fixed(409),
+    VersionMismatch: _fixed(412),
+    ReadSideBehind: _fixed(503, {"Retry-After": "1"}),
+    OperationalError: from_store_down,
+    InterfaceError: from_store_down,
+    psycopg.OperationalError: from_store_down,
+    psycopg_pool.PoolTimeout: from_store_down,
+    UnicodeDecodeError: lambda exc: problem(400, "The body is not valid UTF-8"),
+    HTTPException: from_http_exception,
+    Exception: from_unexpected,
+}
+
+problem_details = ProblemDetailsConfig(exception_to_problem_detail_map=PROBLEMS)

@@ -1,0 +1,114 @@
+"""The composition root: the application, the read side and the projector, from Settings."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import anyio
+from eventsourcing.postgres import PostgresApplicationRecorder
+
+from api.errors import ReadSideBehind
+from api.settings import Settings, Store
+from commands import Clientes, Written
+from projections import (
+    ClientesProjection,
+    ClientesView,
+    ProgressListener,
+    Projector,
+    ReadSideProgress,
+    open_view,
+)
+from projections.leadership import FileLeadership, Leadership, PostgresLeadership, advisory_key
+from projections.postgres import PostgresClientesView
+from projections.progress import ProjectionWatch
+
+
+@dataclass
+class Services:
+    settings: Settings
+    clientes: Clientes
+    view: ClientesView
+    progress: ReadSideProgress
+    projector: Projector | None = None
+    listener: ProgressListener | None = None
+    watch: ProjectionWatch = field(default_factory=ProjectionWatch)
+    _started: list[Any] = field(default_factory=list)
+
+    @property
+    def position(self) -> int | None:
+        return self.view.max_tracking_id(self.clientes.name)
+
+    def start(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
+        if loop is not None:
+            self.progress.bind(loop)
+        for part in (self.listener, self.projector):
+            if part is not None:
+                part.start()
+                self._started.append(part)
+
+    def close(self) -> None:
+        while self._started:
+            self._started.pop().stop()
+        self.clientes.close()
+        self.view.close()
+
+    async def write(self, command: Callable[..., Written], *args: Any) -> Written:
+        """Runs a command off the event loop, then waits until its change is readable."""
+        written = await anyio.to_thread.run_sync(command, *args)
+        if written.position is not None and not await self.progress.reached(
+            written.position, self.settings.write_timeout
+        ):
+            raise ReadSideBehind(
+                "The change is recorded but not readable yet; read it again shortly"
+            )
+        return written
+
+
+def build_services(settings: Settings, *, projector: bool) -> Services:
+    """Opens the store and, when asked, the projector that keeps the read table."""
+    store = settings.store
+    if store.sqlite_path is not None:
+        store.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+    clientes = Clientes(env=store.env)
+    view = open_view(store.env)
+    progress = ReadSideProgress(
+        read_position=lambda: view.max_tracking_id(clientes.name),
+        recheck=0.25 if store.is_postgres else 0.01,
+    )
+    services = Services(settings, clientes, view, progress)
+    if projector:
+        runner = build_projector(store, clientes, view, on_progress=progress.advance)
+        clientes.on_recorded.append(lambda _position: runner.wake())
+        services.projector = runner
+    if isinstance(view, PostgresClientesView):
+        services.listener = ProgressListener(store.conninfo, view.channel, progress)
+    return services
+
+
+def build_projector(
+    store: Store,
+    clientes: Clientes,
+    view: ClientesView,
+    on_progress: Callable[[int], None] = lambda _: None,
+) -> Projector:
+    return Projector(
+        recorder=clientes.recorder,
+        mapper=clientes.mapper,
+        tracking_name=clientes.name,
+        projection=ClientesProjection(view),
+        leadership=leadership(store, clientes, ClientesProjection.name),
+        on_progress=on_progress,
+    )
+
+
+def leadership(store: Store, clientes: Clientes, name: str) -> Leadership:
+    if store.sqlite_path is not None:
+        return FileLeadership(store.sqlite_path.with_name(f"{store.sqlite_path.name}.{name}.lock"))
+    recorder = clientes.recorder
+    assert isinstance(recorder, PostgresApplicationRecorder)
+    return PostgresLeadership(
+        store.conninfo, advisory_key(store.schema, name), channel=recorder.channel_name
+    )

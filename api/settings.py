@@ -1,0 +1,136 @@
+"""The service's settings, read once from CLIENTES_* environment variables."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+from urllib.parse import unquote, urlsplit
+
+from psycopg.conninfo import make_conninfo
+
+DEFAULT_DATABASE_URL = "sqlite:///var/clientes.sqlite3"
+MIN_SECRET_BYTES = 32
+SECRET_FILE = "jwt-secret"  # noqa: S105 - a file name, not a secret
+
+N = TypeVar("N", int, float)
+
+
+class SettingsError(Exception):
+    """The configuration cannot work; the message says what to change."""
+
+
+@dataclass(frozen=True)
+class Store:
+    """Where events and the read table live, in the terms each consumer needs."""
+
+    url: str
+    env: Mapping[str, str]  # eventsourcing's persistence settings
+    conninfo: str = ""  # libpq connection string, PostgreSQL only
+    schema: str = "public"
+    sqlite_path: Path | None = None
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.sqlite_path is None
+
+    @classmethod
+    def from_url(cls, url: str, schema: str = "public") -> Store:
+        if url.startswith("sqlite:///"):
+            path = Path(url.removeprefix("sqlite:///"))
+            env = {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(path)}
+            return cls(url=url, env=env, sqlite_path=path)
+        parts = urlsplit(url)
+        if parts.scheme not in ("postgresql", "postgres") or not parts.path.strip("/"):
+            raise SettingsError(
+                "CLIENTES_DATABASE_URL must be sqlite:///PATH or "
+                "postgresql://user:pass@host:port/db"
+            )
+        params = {
+            "host": parts.hostname or "127.0.0.1",
+            "port": str(parts.port or 5432),
+            "user": unquote(parts.username or "postgres"),
+            "password": unquote(parts.password or ""),
+            "dbname": unquote(parts.path.strip("/")),
+        }
+        env = {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            **{f"POSTGRES_{key.upper()}": value for key, value in params.items()},
+            "POSTGRES_SCHEMA": schema,
+            "POSTGRES_CONNECT_TIMEOUT": "2",
+            "POSTGRES_PRE_PING": "y",
+        }
+        return cls(url=url, env=env, conninfo=make_conninfo(**params), schema=schema)
+
+
+@dataclass(frozen=True)
+class Settings:
+    store: Store
+    jwt_secret: str = field(repr=False)
+    jwt_issuer: str | None = None
+    jwt_audience: str | None = None
+    redis_url: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 8000
+    projector: bool = True  # run the projector in the API process
+    write_timeout: float = 5.0  # how long a write waits for the read side
+
+    @classmethod
+    def from_env(
+        cls, environ: Mapping[str, str] = os.environ, *, with_secret: bool = True
+    ) -> Settings:
+        """Reads and checks the settings; ``with_secret=False`` for processes that serve no API."""
+        store = Store.from_url(
+            environ.get("CLIENTES_DATABASE_URL") or DEFAULT_DATABASE_URL,
+            environ.get("CLIENTES_DATABASE_SCHEMA") or "public",
+        )
+        return cls(
+            store=store,
+            jwt_secret=jwt_secret(store, environ.get("CLIENTES_JWT_SECRET")) if with_secret else "",
+            jwt_issuer=environ.get("CLIENTES_JWT_ISSUER") or None,
+            jwt_audience=environ.get("CLIENTES_JWT_AUDIENCE") or None,
+            redis_url=environ.get("CLIENTES_REDIS_URL") or None,
+            host=environ.get("CLIENTES_HOST") or "127.0.0.1",
+            port=_number(environ, "CLIENTES_PORT", int, 8000),
+            projector=(environ.get("CLIENTES_PROJECTOR") or "in-process") != "off",
+            write_timeout=_number(environ, "CLIENTES_WRITE_TIMEOUT", float, 5.0),
+        )
+
+
+def jwt_secret(store: Store, configured: str | None) -> str:
+    """The configured secret; on the embedded store, else one kept in its data directory."""
+    if configured:
+        if len(configured.encode()) < MIN_SECRET_BYTES:
+            raise SettingsError(f"CLIENTES_JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes")
+        return configured
+    if store.sqlite_path is None:
+        raise SettingsError(
+            "CLIENTES_JWT_SECRET is required with a PostgreSQL store "
+            f"(at least {MIN_SECRET_BYTES} bytes)"
+        )
+    return dev_secret(store.sqlite_path.parent / SECRET_FILE)
+
+
+def dev_secret(path: Path) -> str:
+    """Reads the generated dev secret, creating it (mode 0600) on first use."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as file:
+        file.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+def _number(environ: Mapping[str, str], key: str, kind: type[N], default: N) -> N:
+    raw = environ.get(key)
+    if not raw:
+        return default
+    try:
+        return kind(raw)
+    except ValueError:
+        raise SettingsError(f"{key} must be a number, not {raw!r}") from None

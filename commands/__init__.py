@@ -1,0 +1,40 @@
+"""Write side: the Cliente aggregate, its events, validation and command handlers."""
+
+from commands.application import Clientes, TooMuchContention, Written
+from commands.cliente import (
+    Cliente,
+    ClienteCreated,
+    ClienteDeactivated,
+    ClienteUpdated,
+    cliente_aggregate_id,
+)
+from commands.errors import (
+    ClienteNotFound,
+    ClientesError,
+    CodigoTaken,
+    FieldError,
+    ValidationFailed,
+    VersionMismatch,
+    VersionNotFound,
+)
+from commands.validation import ClienteDatos, validate
+
+__all__ = [
+    "Cliente",
+    "ClienteCreated",
+    "ClienteDatos",
+    "ClienteDeactivated",
+    "ClienteNotFound",
+    "ClienteUpdated",
+    "Clientes",
+    "ClientesError",
+    "CodigoTaken",
+    "FieldError",
+    "TooMuchContention",
+    "ValidationFailed",
+    "VersionMismatch",
+    "VersionNotFound",
+    "Written",
+    "cliente_aggregate_id",
+    "validate",
+]

@@ -1,0 +1,165 @@
+"""The command handlers: an eventsourcing Application over Cliente events."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
+from typing import TypeVar
+from uuid import UUID
+
+import msgspec
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError, Recording
+from eventsourcing.utils import EnvType
+
+from commands.cliente import Cliente, cliente_aggregate_id
+from commands.codigo import CodigoIndex, normalise_codigo
+from commands.errors import ClienteNotFound, ClientesError, CodigoTaken, VersionMismatch
+from commands.ids import IdSequence, id_sequence
+from commands.validation import validate
+
+T = TypeVar("T")
+
+MAX_ATTEMPTS = 50
+
+
+class TooMuchContention(ClientesError):
+    """A write lost the race to concurrent writers too many times in a row."""
+
+
+@dataclass(frozen=True)
+class Written:
+    """A Cliente after a command, and the global position of what it recorded.
+
+    ``position`` is None when nothing was recorded.
+    """
+
+    cliente: Cliente
+    position: int | None
+
+
+class Clientes(Application[UUID]):
+    """Creates, updates and deactivates Clientes, and reads their history."""
+
+    name = "Clientes"
+
+    def __init__(self, env: EnvType | None = None) -> None:
+        super().__init__(env)
+        self.ids: IdSequence = id_sequence(self.factory)
+        self.on_recorded: list[Callable[[int], None]] = []
+
+    def create_cliente(self, fields: Mapping[str, str | None], actor: str) -> Written:
+        datos = validate(fields)
+
+        def attempt() -> Written:
+            index = self._free_index(datos.codigo_cliente)
+            cliente = Cliente.register(self.ids.next_id(), datos, actor)
+            return self._save(cliente, self._claim(index, datos.codigo_cliente, cliente))
+
+        return self._retrying(attempt)
+
+    def update_cliente(
+        self,
+        cliente_id: int,
+        changes: Mapping[str, str | None],
+        actor: str,
+        expected_versions: Collection[int] | None = None,
+    ) -> Written:
+        """Applies a partial change, validated on the merged result.
+
+        A write that loses a race is retried on the fresh state, so a partial
+        update never undoes another writer's change.
+        """
+
+        def attempt() -> Written:
+            cliente = self.get_vigente(cliente_id, expected_versions)
+            datos = validate({**msgspec.structs.asdict(cliente.datos), **changes})
+            old_codigo = cliente.datos.codigo_cliente
+            if not cliente.update(datos, actor):
+                return Written(cliente, None)
+            if normalise_codigo(old_codigo) == normalise_codigo(datos.codigo_cliente):
+                return self._save(cliente)
+            index = self._free_index(datos.codigo_cliente, cliente_id)
+            old_index: CodigoIndex = self.repository.get(CodigoIndex.create_id(old_codigo))
+            old_index.release()
+            return self._save(cliente, self._claim(index, datos.codigo_cliente, cliente), old_index)
+
+        return self._retrying(attempt)
+
+    def deactivate_cliente(
+        self, cliente_id: int, actor: str, expected_versions: Collection[int] | None = None
+    ) -> Written:
+        """Deactivates a Cliente; its code stays taken."""
+
+        def attempt() -> Written:
+            cliente = self.get_vigente(cliente_id, expected_versions)
+            cliente.deactivate(actor)
+            return self._save(cliente)
+
+        return self._retrying(attempt)
+
+    def get_cliente(self, cliente_id: int, version: int | None = None) -> Cliente:
+        """A Cliente as it is now, or as it was at ``version``, vigente or not."""
+        try:
+            cliente: Cliente = self.repository.get(
+                cliente_aggregate_id(cliente_id), version=version
+            )
+        except AggregateNotFoundError:
+            raise ClienteNotFound(cliente_id) from None
+        return cliente
+
+    def get_vigente(
+        self, cliente_id: int, expected_versions: Collection[int] | None = None
+    ) -> Cliente:
+        """A vigente Cliente, at one of ``expected_versions`` when given."""
+        cliente = self.get_cliente(cliente_id)
+        if not cliente.vigente:
+            raise ClienteNotFound(cliente_id)
+        if expected_versions is not None and cliente.version not in expected_versions:
+            raise VersionMismatch(cliente.version)
+        return cliente
+
+    def _notify(self, recordings: list[Recording[UUID]]) -> None:
+        """Tells in-process followers the new head position, so they need not poll."""
+        if recordings:
+            for follower in self.on_recorded:
+                follower(recordings[-1].notification.id)
+
+    def _free_index(self, codigo: str, cliente_id: int | None = None) -> CodigoIndex | None:
+        """The code's index if it exists, provided nobody else holds the code."""
+        try:
+            index: CodigoIndex = self.repository.get(CodigoIndex.create_id(codigo))
+        except AggregateNotFoundError:
+            return None
+        if index.cliente_id is not None and index.cliente_id != cliente_id:
+            raise CodigoTaken(codigo)
+        return index
+
+    @staticmethod
+    def _claim(index: CodigoIndex | None, codigo: str, cliente: Cliente) -> CodigoIndex:
+        if index is None:
+            return CodigoIndex.claim(codigo, cliente.cliente_id)
+        index.reclaim(cliente.cliente_id)
+        return index
+
+    def _save(self, cliente: Cliente, *indexes: CodigoIndex) -> Written:
+        recordings: list[Recording[UUID]] = self.save(cliente, *indexes)
+        return Written(cliente, max(r.notification.id for r in recordings))
+
+    @staticmethod
+    def _retrying(attempt: Callable[[], T]) -> T:
+        """Runs an optimistic write again, on fresh state, when it lost a race.
+
+        The event store refuses a second event at the same version of an
+        aggregate with IntegrityError; the next attempt reads what won and
+        either succeeds, or refuses for a domain reason (code taken, version
+        no longer the expected one).
+        """
+        for tries in range(MAX_ATTEMPTS):
+            try:
+                return attempt()
+            except IntegrityError:
+                time.sleep(random.uniform(0, 0.001 * min(tries, 10)))  # noqa: S311
+        raise TooMuchContention("Too many concurrent writes; try again")

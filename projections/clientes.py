@@ -1,0 +1,73 @@
+"""The projection that keeps the read table of vigente Clientes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from eventsourcing.dispatch import singledispatchmethod
+from eventsourcing.persistence import Tracking
+from eventsourcing.projection import Projection
+
+from commands import ClienteCreated, ClienteDeactivated, ClienteUpdated
+from projections.rows import DATOS_COLUMNS, ClienteRow, RowChanges
+from projections.view import ClientesView
+
+Batch = Sequence[tuple[Any, Tracking]]
+
+
+class ClientesProjection(Projection[ClientesView]):
+    """Folds Cliente events into the read table, a batch per transaction.
+
+    A batch is folded in memory and written with its last tracking position
+    in one transaction, so each event is applied exactly once and a catching-up
+    projector is not held to one commit per event.
+    """
+
+    name = "clientes_projection"
+
+    def process_batch(self, batch: Batch) -> None:
+        changes = RowChanges(self.view.get_rows(_ids_to_load(batch)))
+        for domain_event, _ in batch:
+            self.fold(domain_event, changes)
+        self.view.save_changes(changes, batch[-1][1])
+
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        self.process_batch([(domain_event, tracking)])
+
+    @singledispatchmethod
+    def fold(self, domain_event: Any, changes: RowChanges) -> None:
+        """Events of other aggregates (the code index) leave the table alone."""
+
+    @fold.register
+    def _(self, domain_event: ClienteCreated, changes: RowChanges) -> None:
+        fields = {name: getattr(domain_event, name) for name in DATOS_COLUMNS}
+        changes.add(
+            ClienteRow(
+                id=domain_event.cliente_id,
+                **fields,
+                version=domain_event.originator_version,
+                fecha_creacion=domain_event.timestamp,
+                fecha_modificacion=domain_event.timestamp,
+            )
+        )
+
+    @fold.register
+    def _(self, domain_event: ClienteUpdated, changes: RowChanges) -> None:
+        changes.change(
+            domain_event.cliente_id,
+            domain_event.changes,
+            domain_event.originator_version,
+            domain_event.timestamp,
+        )
+
+    @fold.register
+    def _(self, domain_event: ClienteDeactivated, changes: RowChanges) -> None:
+        changes.remove(domain_event.cliente_id)
+
+
+def _ids_to_load(batch: Batch) -> set[int]:
+    """Clientes the batch changes without creating them: their rows exist already."""
+    created = {e.cliente_id for e, _ in batch if isinstance(e, ClienteCreated)}
+    changed = {e.cliente_id for e, _ in batch if isinstance(e, ClienteUpdated | ClienteDeactivated)}
+    return changed - created

@@ -1,0 +1,78 @@
+"""Rows of the read table, and a batch of changes to them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+
+import msgspec
+
+
+class ClienteRow(msgspec.Struct, frozen=True, kw_only=True):
+    """A vigente Cliente as the read table holds it."""
+
+    id: int
+    codigo_cliente: str
+    nombre: str
+    tipo_cliente: str
+    tipo_documento: str
+    numero_documento: str
+    direccion: str | None
+    telefono: str | None
+    email: str | None
+    contacto_representante: str | None
+    version: int
+    fecha_creacion: datetime
+    fecha_modificacion: datetime
+
+
+COLUMNS = ClienteRow.__struct_fields__
+DATOS_COLUMNS = COLUMNS[1:-3]  # what the Cliente's own data fills, between id and version
+
+
+class RowChanges:
+    """The net effect of a batch of events on the read table.
+
+    Starts from the rows the batch touches that exist already; each event
+    updates this working set in memory; the result is written at once:
+    the touched rows are deleted and their final versions inserted, which
+    never trips the unique-code index on an intermediate state.
+    """
+
+    def __init__(self, existing: Iterable[ClienteRow] = ()) -> None:
+        self.rows: dict[int, ClienteRow | None] = {row.id: row for row in existing}
+        self.touched: set[int] = set()
+        self.total_delta = 0
+
+    def add(self, row: ClienteRow) -> None:
+        self.rows[row.id] = row
+        self.touched.add(row.id)
+        self.total_delta += 1
+
+    def change(
+        self, cliente_id: int, changes: Mapping[str, object], version: int, at: datetime
+    ) -> None:
+        row = self._current(cliente_id)
+        self.rows[cliente_id] = msgspec.structs.replace(
+            row, **changes, version=version, fecha_modificacion=at
+        )
+        self.touched.add(cliente_id)
+
+    def remove(self, cliente_id: int) -> None:
+        self._current(cliente_id)
+        self.rows[cliente_id] = None
+        self.touched.add(cliente_id)
+        self.total_delta -= 1
+
+    def final_rows(self) -> list[ClienteRow]:
+        """The touched rows that are still vigente, in id order."""
+        return sorted(
+            (row for i in self.touched if (row := self.rows[i]) is not None),
+            key=lambda row: row.id,
+        )
+
+    def _current(self, cliente_id: int) -> ClienteRow:
+        row = self.rows.get(cliente_id)
+        if row is None:
+            raise LookupError(f"Cliente {cliente_id} is not in the read table")
+        return row

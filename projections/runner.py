@@ -1,0 +1,143 @@
+"""Keeps a projection current, in a thread, for as long as the process lives."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
+
+import psycopg
+from eventsourcing.persistence import (
+    ApplicationRecorder,
+    InterfaceError,
+    Mapper,
+    OperationalError,
+    Tracking,
+    TrackingRecorder,
+)
+
+from projections.leadership import Leadership
+
+logger = logging.getLogger(__name__)
+
+
+class BatchProjection(Protocol):
+    name: str
+
+    @property
+    def view(self) -> TrackingRecorder: ...
+
+    def process_batch(self, batch: Sequence[tuple[Any, Tracking]]) -> None: ...
+
+
+class Projector:
+    """Feeds stored events to a projection, a batch per transaction.
+
+    Unlike the library's ProjectionRunner, whose thread ends at the first
+    exception, this one outlives a database that restarts or drops
+    connections: it backs off (bounded), logs once per outage, and resumes
+    from the tracked position. Only the holder of the leadership projects;
+    the others stand by and take over when it goes.
+    """
+
+    def __init__(
+        self,
+        *,
+        recorder: ApplicationRecorder,
+        mapper: Mapper[Any],
+        tracking_name: str,
+        projection: BatchProjection,
+        leadership: Leadership,
+        on_progress: Callable[[int], None] = lambda position: None,
+        batch_size: int = 1000,
+        standby_interval: float = 1.0,
+        max_backoff: float = 5.0,
+    ) -> None:
+        self.recorder = recorder
+        self.mapper = mapper
+        self.tracking_name = tracking_name
+        self.projection = projection
+        self.leadership = leadership
+        self.on_progress = on_progress
+        self.batch_size = batch_size
+        self.standby_interval = standby_interval
+        self.max_backoff = max_backoff
+        self.active = False
+        self._stopping = threading.Event()
+        self._failing = False
+        self._thread = threading.Thread(
+            target=self._run, name=f"projector-{projection.name}", daemon=True
+        )
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stopping.set()
+        self.leadership.wake()
+        self._thread.join(timeout)
+
+    def wake(self) -> None:
+        """New events were recorded by this process: look now, not at the next poll."""
+        self.leadership.wake()
+
+    def _run(self) -> None:
+        backoff = 0.05
+        while not self._stopping.is_set():
+            try:
+                if not self.leadership.acquire():
+                    self.leadership.release()
+                    self._stopping.wait(self.standby_interval)
+                    continue
+                try:
+                    self._follow()
+                finally:
+                    self.active = False
+                    self.leadership.release()
+                backoff = 0.05
+            except Exception as error:
+                self._report_failure(error)
+                self._stopping.wait(backoff)
+                backoff = min(backoff * 2, self.max_backoff)
+
+    def _follow(self) -> None:
+        position = self.projection.view.max_tracking_id(self.tracking_name) or 0
+        self.active = True
+        self._report_progress(position)
+        while not self._stopping.is_set():
+            notifications = self.recorder.select_notifications(
+                start=position, limit=self.batch_size, inclusive_of_start=False
+            )
+            if notifications:
+                self.projection.process_batch(
+                    [
+                        (self.mapper.to_domain_event(n), Tracking(self.tracking_name, n.id))
+                        for n in notifications
+                    ]
+                )
+                position = notifications[-1].id
+                self._report_progress(position)
+            else:
+                self.leadership.wait_for_events(timeout=1.0)
+
+    def _report_progress(self, position: int) -> None:
+        if self._failing:
+            logger.warning("Projection %s resumed at position %d", self.projection.name, position)
+            self._failing = False
+        self.on_progress(position)
+
+    def _report_failure(self, error: Exception) -> None:
+        if not self._failing:
+            logger.error(
+                "Projection %s interrupted, retrying until it recovers: %s",
+                self.projection.name,
+                error,
+                exc_info=not _is_outage(error),
+            )
+            self._failing = True
+
+
+def _is_outage(error: Exception) -> bool:
+    """A database that is away, as opposed to a fault worth a traceback."""
+    return isinstance(error, InterfaceError | OperationalError | psycopg.OperationalError | OSError)
