@@ -7,7 +7,8 @@ import re
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, delete, get, patch, post, put
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED
 
 from api.auth import Actor
@@ -23,7 +24,7 @@ MAX_OFFSET = 2**62  # keeps page * size within the databases' 64-bit OFFSET
 AuthRequest = Request[Actor, Any, Any]
 IfMatch = Annotated[
     str | None,
-    Parameter(header="If-Match", description='The ETag the change is based on, e.g. "3"'),
+    HeaderParameter(name="If-Match", description='The ETag the change is based on, e.g. "3"'),
 ]
 
 
@@ -58,9 +59,9 @@ class ClienteController(Controller):
     @get(operation_id="listClientes", sync_to_thread=True, responses=problems(400, 401, 403))
     def list_clientes(
         self,
-        services: Services,
-        page: Annotated[int, Parameter(ge=0, description="Zero-based page number")] = 0,
-        size: Annotated[int, Parameter(ge=1, le=100, description="Clientes per page")] = 20,
+        services: NamedDependency[Services],
+        page: Annotated[int, QueryParameter(ge=0, description="Zero-based page number")] = 0,
+        size: Annotated[int, QueryParameter(ge=1, le=100, description="Clientes per page")] = 20,
     ) -> ClientePage:
         """Vigente Clientes, in id order."""
         rows, total = services.view.page(min(page * size, MAX_OFFSET), size)
@@ -78,7 +79,9 @@ class ClienteController(Controller):
         sync_to_thread=True,
         responses=problems(401, 403, 404),
     )
-    def get_cliente(self, services: Services, cliente_id: str) -> Response[Cliente]:
+    def get_cliente(
+        self, services: NamedDependency[Services], cliente_id: FromPath[str]
+    ) -> Response[Cliente]:
         """One vigente Cliente, with its ETag."""
         row = services.view.get(parse_id(cliente_id))
         if row is None:
@@ -87,7 +90,10 @@ class ClienteController(Controller):
 
     @post(operation_id="createCliente", responses=problems(400, 401, 403, 409, 413, 503))
     async def create_cliente(
-        self, services: Services, request: AuthRequest, data: ClienteCreate
+        self,
+        services: NamedDependency[Services],
+        request: AuthRequest,
+        data: JSONBody[ClienteCreate],
     ) -> Response[Cliente]:
         """Creates a vigente Cliente."""
         written = await services.write(
@@ -103,10 +109,10 @@ class ClienteController(Controller):
     )
     async def update_cliente(
         self,
-        services: Services,
+        services: NamedDependency[Services],
         request: AuthRequest,
-        cliente_id: str,
-        data: ClienteUpdate,
+        cliente_id: FromPath[str],
+        data: JSONBody[ClienteUpdate],
         if_match: IfMatch = None,
     ) -> Response[Cliente]:
         """Changes the fields present in the body; the others stay."""
@@ -119,10 +125,10 @@ class ClienteController(Controller):
     )
     async def patch_cliente(
         self,
-        services: Services,
+        services: NamedDependency[Services],
         request: AuthRequest,
-        cliente_id: str,
-        data: ClienteUpdate,
+        cliente_id: FromPath[str],
+        data: JSONBody[ClienteUpdate],
         if_match: IfMatch = None,
     ) -> Response[Cliente]:
         """The same as PUT: a partial update."""
@@ -134,7 +140,11 @@ class ClienteController(Controller):
         responses=problems(401, 403, 404, 412, 503),
     )
     async def deactivate_cliente(
-        self, services: Services, request: AuthRequest, cliente_id: str, if_match: IfMatch = None
+        self,
+        services: NamedDependency[Services],
+        request: AuthRequest,
+        cliente_id: FromPath[str],
+        if_match: IfMatch = None,
     ) -> None:
         """Deactivates a Cliente: gone from reads, its code still taken."""
         await services.write(

@@ -6,6 +6,7 @@ from typing import Any
 
 from eventsourcing.persistence import PersistenceError
 from litestar import Response, get
+from litestar.di import NamedDependency
 from psycopg import Error as PsycopgError
 
 from api.errors import problem
@@ -28,7 +29,7 @@ async def health() -> dict[str, str]:
     tags=["health"],
     sync_to_thread=True,
 )
-def ready(services: Services) -> Response[dict[str, Any]]:
+def ready(services: NamedDependency[Services]) -> Response[dict[str, Any]]:
     """The store answers and the read table keeps up with the events."""
     try:
         head = services.clientes.recorder.max_notification_id() or 0

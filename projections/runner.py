@@ -119,7 +119,8 @@ class Projector:
                 position = notifications[-1].id
                 self._report_progress(position)
             else:
-                self.leadership.wait_for_events(timeout=1.0)
+                # A short timeout keeps stop() prompt; an idle wake-up costs nothing.
+                self.leadership.wait_for_events(timeout=0.1)
 
     def _report_progress(self, position: int) -> None:
         if self._failing:

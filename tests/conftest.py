@@ -1,0 +1,102 @@
+"""Fixtures: real PostgreSQL, Redis and SQLite stores, each test in its own schema or file."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+import redis
+from litestar.testing import TestClient
+
+from api.app import create_app
+from api.auth import READ, WRITE, mint_token
+from api.services import Services, build_services
+from api.settings import Settings, Store
+
+POSTGRES_URL = os.environ.get(
+    "CLIENTES_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
+REDIS_URL = os.environ.get("CLIENTES_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+SECRET = "test-secret-" + "x" * 40
+
+Client = TestClient  # type alias for readability in tests
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _services_reachable() -> None:
+    """The suite needs the real servers; it stops at once, and says why, when one is down."""
+    try:
+        psycopg.connect(Store.from_url(POSTGRES_URL).conninfo, connect_timeout=3).close()
+    except psycopg.OperationalError as error:
+        pytest.exit(f"PostgreSQL is not reachable at {POSTGRES_URL}: {error}", returncode=3)
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3).ping()
+    except redis.RedisError as error:
+        pytest.exit(f"Redis is not reachable at {REDIS_URL}: {error}", returncode=3)
+
+
+@pytest.fixture
+def pg_schema() -> Iterator[str]:
+    """A schema of its own for one test, dropped afterwards."""
+    schema = f"test_{uuid.uuid4().hex[:12]}"
+    conninfo = Store.from_url(POSTGRES_URL).conninfo
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    yield schema
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store_kind(request: pytest.FixtureRequest) -> str:
+    kind: str = request.param
+    return kind
+
+
+@pytest.fixture
+def store(store_kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> Store:
+    """The embedded SQLite store, and PostgreSQL, in turn."""
+    if store_kind == "sqlite":
+        return Store.from_url(f"sqlite:///{tmp_path}/clientes.sqlite3")
+    return Store.from_url(POSTGRES_URL, request.getfixturevalue("pg_schema"))
+
+
+@pytest.fixture
+def postgres_store(pg_schema: str) -> Store:
+    return Store.from_url(POSTGRES_URL, pg_schema)
+
+
+@pytest.fixture
+def settings(store: Store) -> Settings:
+    return Settings(store=store, jwt_secret=SECRET, write_timeout=5.0)
+
+
+@pytest.fixture
+def services(settings: Settings) -> Iterator[Services]:
+    """The application and its read side, with no projector running."""
+    built = build_services(settings, projector=False)
+    yield built
+    built.close()
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient[object]]:
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def token(settings: Settings) -> Callable[..., str]:
+    def make(sub: str = "tester", scope: str = f"{READ} {WRITE}", ttl: int = 600) -> str:
+        return mint_token(settings, sub, scope, ttl)
+
+    return make
+
+
+@pytest.fixture
+def auth(token: Callable[..., str]) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token()}"}
