@@ -21,7 +21,7 @@ POSTGRES_URL = os.environ.get(
     "CLIENTES_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
 )
 REDIS_URL = os.environ.get("CLIENTES_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-SECRET = "test-secret-" + "x" * 40
+SECRET = "test-secret-" + "x" * 60
 
 Client = TestClient  # type alias for readability in tests
 
