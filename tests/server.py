@@ -60,7 +60,7 @@ class Server:
         self.stop()
 
     def start(self, timeout: float = 30.0) -> None:
-        self.log = tempfile.TemporaryFile()
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115 - closed by stop()
         self.process = subprocess.Popen(
             self.command,
             env=self.env,

@@ -25,9 +25,8 @@ def server(postgres_store: Store) -> Iterator[Server]:
 @pytest.fixture
 def headers(postgres_store: Store) -> dict[str, str]:
     settings = Settings(store=postgres_store, jwt_secret=SECRET)
-    return {
-        "Authorization": f"Bearer {mint_token(settings, 'load', 'clientes:read clientes:write', 600)}"
-    }
+    token = mint_token(settings, "load", "clientes:read clientes:write", 600)
+    return {"Authorization": f"Bearer {token}"}
 
 
 async def send_all(
@@ -95,6 +94,6 @@ def test_20_concurrent_partial_updates_of_one_cliente_lose_nothing(
     assert final["version"] == 21
     # Each field holds the value of the last update that wrote it: no change was lost.
     last_writer = {}
-    for (field, value), version in sorted(zip(changes, versions), key=lambda pair: pair[1]):
+    for _, (field, value) in sorted(zip(versions, changes, strict=True)):
         last_writer[field] = value
     assert {f: final[f] for f in fields} == last_writer

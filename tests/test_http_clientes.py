@@ -216,7 +216,7 @@ class TestRead:
         self, client: Client, auth: dict[str, str], query: str
     ) -> None:
         response = client.get(f"/api/clientes?{query}", headers=auth)
-        assert error_fields(response) == [query.split("=")[0]]
+        assert error_fields(response) == [query.split("=", maxsplit=1)[0]]
 
 
 class TestUpdate:
