@@ -61,7 +61,6 @@ class Store:
             **{f"POSTGRES_{key.upper()}": value for key, value in params.items()},
             "POSTGRES_SCHEMA": schema,
             "POSTGRES_CONNECT_TIMEOUT": "2",
-            "POSTGRES_PRE_PING": "y",
         }
         return cls(url=url, env=env, conninfo=make_conninfo(**params), schema=schema)
 

@@ -17,15 +17,31 @@ COLUMN_LIST = ", ".join(COLUMNS)
 
 
 class SQLiteClientesView(SQLiteTrackingRecorder, ClientesView):
+    """The library's embedded recorder tracks every view in one table, named
+    ``tracking``; each read table here keeps its own, as on PostgreSQL, so
+    that a table rebuilt beside the live one starts from nothing.
+    """
+
     def __init__(self, datastore: SQLiteDatastore, *, table_name: str = "clientes") -> None:
         self.table = table_name
         self.totals = f"{table_name}_totals"
+        self.tracking = f"{table_name}_tracking"
         super().__init__(datastore)
+        self.insert_tracking_statement = (
+            f"INSERT INTO {self.tracking} VALUES (:application_name, :notification_id) "
+            "ON CONFLICT (application_name) DO UPDATE SET notification_id = :notification_id "
+            f"WHERE {self.tracking}.notification_id < :notification_id "
+            "RETURNING notification_id"
+        )
+        self.select_max_tracking_id_statement = (
+            f"SELECT MAX(notification_id) FROM {self.tracking} WHERE application_name=?"
+        )
         self._select = f"SELECT {COLUMN_LIST} FROM {self.table}"
 
     def construct_create_table_statements(self) -> list[str]:
         return [
-            *super().construct_create_table_statements(),
+            f"CREATE TABLE IF NOT EXISTS {self.tracking} (application_name TEXT, "
+            "notification_id INTEGER, PRIMARY KEY (application_name)) WITHOUT ROWID",
             f"CREATE TABLE IF NOT EXISTS {self.table} ("
             "id INTEGER PRIMARY KEY, codigo_cliente TEXT NOT NULL, nombre TEXT NOT NULL, "
             "tipo_cliente TEXT NOT NULL, tipo_documento TEXT NOT NULL, "
