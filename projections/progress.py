@@ -115,12 +115,16 @@ STALL_AFTER = 10.0  # seconds without progress, while behind, that make a projec
 class ProjectionWatch:
     """Notices a projection that stopped moving while events wait for it."""
 
-    def __init__(self) -> None:
+    def __init__(self, stall_after: float = STALL_AFTER) -> None:
+        self.stall_after = stall_after
         self._position: int | None = None
+        self._behind = False
         self._since = time.monotonic()
 
     def stalled(self, position: int, head: int) -> bool:
+        """True once the projection has been seen behind, at one position, for too long."""
         now = time.monotonic()
-        if position != self._position:
+        if position != self._position or not self._behind:
             self._position, self._since = position, now
-        return position < head and now - self._since > STALL_AFTER
+        self._behind = position < head
+        return self._behind and now - self._since > self.stall_after

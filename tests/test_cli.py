@@ -1,0 +1,121 @@
+"""The `clientes` command, run as a user runs it."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+from pathlib import Path
+
+import httpx
+import jwt
+import pytest
+
+from api.settings import Store
+from tests.conftest import POSTGRES_URL, SECRET
+from tests.server import CLIENTES, Server, server_env
+from tests.support import body
+
+
+def clientes(
+    *args: str, env: dict[str, str], cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(CLIENTES), *args],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def bare_env(**extra: str) -> dict[str, str]:
+    """The environment without any CLIENTES_* setting of the caller's."""
+    return {**{k: v for k, v in os.environ.items() if not k.startswith("CLIENTES_")}, **extra}
+
+
+def test_token_prints_a_token_for_the_configured_secret() -> None:
+    result = clientes(
+        "token",
+        "--sub",
+        "ana",
+        "--ttl",
+        "120",
+        "--scope",
+        "clientes:read",
+        env=bare_env(CLIENTES_JWT_SECRET=SECRET, CLIENTES_DATABASE_URL=POSTGRES_URL),
+    )
+    assert result.returncode == 0, result.stderr
+    claims = jwt.decode(result.stdout.strip(), SECRET, algorithms=["HS256"])
+    assert claims["sub"] == "ana"
+    assert claims["scope"] == "clientes:read"
+    assert claims["exp"] - claims["iat"] == 120
+
+
+def test_token_defaults_to_both_scopes_for_an_hour() -> None:
+    result = clientes("token", "--sub", "ana", env=bare_env(CLIENTES_JWT_SECRET=SECRET))
+    claims = jwt.decode(result.stdout.strip(), SECRET, algorithms=["HS256"])
+    assert claims["scope"] == "clientes:read clientes:write"
+    assert claims["exp"] - claims["iat"] == 3600
+
+
+def test_on_the_embedded_store_a_dev_secret_is_made_once_and_private(tmp_path: Path) -> None:
+    env = bare_env()
+    first = clientes("token", "--sub", "ana", env=env, cwd=tmp_path)
+    second = clientes("token", "--sub", "ana", env=env, cwd=tmp_path)
+    assert first.returncode == second.returncode == 0, first.stderr
+    secret_file = tmp_path / "var" / "jwt-secret"
+    assert stat.S_IMODE(secret_file.stat().st_mode) == 0o600
+    secret = secret_file.read_text().strip()
+    assert len(secret.encode()) >= 32
+    for result in (first, second):
+        assert jwt.decode(result.stdout.strip(), secret, algorithms=["HS256"])["sub"] == "ana"
+
+
+def test_the_dev_secret_lets_a_new_user_call_the_api_at_once(tmp_path: Path) -> None:
+    env = bare_env()
+    with Server(env, cwd=tmp_path) as server:
+        token = clientes("token", "--sub", "ana", env=env, cwd=tmp_path).stdout.strip()
+        response = httpx.post(
+            f"{server.url}/api/clientes", json=body(), headers={"Authorization": f"Bearer {token}"}
+        )
+    assert response.status_code == 201
+    assert (tmp_path / "var" / "clientes.sqlite3").exists()
+
+
+@pytest.mark.parametrize("secret", [None, "too-short"])
+def test_postgres_without_a_proper_secret_stops_start_up_with_a_clear_error(
+    secret: str | None,
+) -> None:
+    env = bare_env(CLIENTES_DATABASE_URL=POSTGRES_URL, CLIENTES_PORT="1")
+    if secret:
+        env["CLIENTES_JWT_SECRET"] = secret
+    result = clientes("serve", env=env)
+    assert result.returncode != 0
+    assert "CLIENTES_JWT_SECRET" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_bad_database_url_is_a_clear_error() -> None:
+    result = clientes("token", "--sub", "x", env=bare_env(CLIENTES_DATABASE_URL="mysql://db/x"))
+    assert result.returncode != 0
+    assert "CLIENTES_DATABASE_URL" in result.stderr
+
+
+def test_the_api_and_a_separate_projector_serve_reads_of_writes(store: Store) -> None:
+    env = server_env(store, SECRET)
+    projector = subprocess.Popen([str(CLIENTES), "project"], env=env, stderr=subprocess.DEVNULL)
+    try:
+        with Server(env, "--no-projector", "--workers", "2") as server:
+            token = clientes("token", "--sub", "ana", env=env).stdout.strip()
+            headers = {"Authorization": f"Bearer {token}"}
+            for _ in range(10):
+                created = httpx.post(f"{server.url}/api/clientes", json=body(), headers=headers)
+                assert created.status_code == 201, created.text
+                read = httpx.get(f"{server.url}{created.headers['location']}", headers=headers)
+                assert read.json() == created.json()
+    finally:
+        projector.terminate()
+        assert projector.wait(timeout=15) == 0
