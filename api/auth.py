@@ -60,8 +60,14 @@ async def actor_from_token(token: ClientesToken, _: ASGIConnection[Any, Any, Any
 
 
 def require_scope(connection: ASGIConnection[Any, Actor, Any, Any], _: BaseRouteHandler) -> None:
-    """GET needs clientes:read; every other method needs clientes:write."""
-    needed = READ if connection.scope.get("method") in READ_METHODS else WRITE
+    """GET needs clientes:read; every other method needs clientes:write.
+
+    OPTIONS (answered by the framework, with no data) needs no token.
+    """
+    method = connection.scope.get("method")
+    if method == "OPTIONS":
+        return
+    needed = READ if method in READ_METHODS else WRITE
     if needed not in connection.user.scopes:
         raise PermissionDeniedException(f"The token lacks the {needed} scope")
 

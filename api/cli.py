@@ -13,10 +13,8 @@ from collections.abc import Sequence
 import uvicorn
 
 from api.auth import READ, WRITE, mint_token
-from api.services import build_projector, build_services
+from api.services import build_projector, build_services, open_store
 from api.settings import Settings, SettingsError
-from commands import Clientes
-from projections import open_view
 
 logger = logging.getLogger("clientes")
 
@@ -77,8 +75,7 @@ def serve(args: argparse.Namespace) -> int:
 def project(_: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     settings = Settings.from_env(with_secret=False)
-    clientes = Clientes(env=settings.store.env)
-    view = open_view(settings.store.env)
+    clientes, view = open_store(settings.store)
     projector = build_projector(settings.store, clientes, view)
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):

@@ -67,6 +67,8 @@ def from_http_exception(exc: HTTPException) -> ProblemDetailsException:
     if isinstance(exc, ValidationException) and isinstance(exc.extra, list):
         errors = [_request_error(item) for item in exc.extra if isinstance(item, Mapping)]
         return problem(400, "; ".join(f"{e['field']}: {e['message']}" for e in errors), errors)
+    if exc.status_code >= 500:
+        return from_unexpected(exc)
     return problem(exc.status_code, exc.detail, headers=exc.headers)
 
 

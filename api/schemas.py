@@ -9,11 +9,20 @@ import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
 from commands import Cliente as ClienteAggregate
-from commands.validation import TIPOS_CLIENTE, TIPOS_DOCUMENTO
+from commands.validation import TIPOS_CLIENTE, TIPOS_DOCUMENTO, describe_rule
 from projections.rows import ClienteRow
 
-TipoCliente = Annotated[str, Meta(extra_json_schema={"enum": list(TIPOS_CLIENTE)})]
-TipoDocumento = Annotated[str, Meta(extra_json_schema={"enum": list(TIPOS_DOCUMENTO)})]
+ENUMS = {"tipo_cliente": list(TIPOS_CLIENTE), "tipo_documento": list(TIPOS_DOCUMENTO)}
+
+
+def rule(name: str) -> Meta:
+    """Documents a field's rule; commands.validation checks it (after trimming)."""
+    extra = {"enum": ENUMS[name]} if name in ENUMS else {}
+    return Meta(extra_json_schema={"description": describe_rule(name), "extra": extra})
+
+
+TipoCliente = Annotated[str, Meta(extra_json_schema={"extra": {"enum": list(TIPOS_CLIENTE)}})]
+TipoDocumento = Annotated[str, Meta(extra_json_schema={"extra": {"enum": list(TIPOS_DOCUMENTO)}})]
 
 
 class Schema(msgspec.Struct, forbid_unknown_fields=True, rename="camel", kw_only=True):
@@ -54,34 +63,37 @@ class Cliente(Schema):
 
 class ClienteCreate(Schema):
     """A new Cliente. Every field is checked and every offending one named,
-    so none is enforced here; see the validation rules for the required ones."""
+    so none is enforced while decoding; the descriptions give the rules."""
 
-    codigo_cliente: str | None = None
-    nombre: str | None = None
-    tipo_cliente: TipoCliente | None = None
-    tipo_documento: TipoDocumento | None = None
-    numero_documento: str | None = None
-    direccion: str | None = None
-    telefono: str | None = None
-    email: str | None = None
-    contacto_representante: str | None = None
+    codigo_cliente: Annotated[str | None, rule("codigo_cliente")] = None
+    nombre: Annotated[str | None, rule("nombre")] = None
+    tipo_cliente: Annotated[str | None, rule("tipo_cliente")] = None
+    tipo_documento: Annotated[str | None, rule("tipo_documento")] = None
+    numero_documento: Annotated[str | None, rule("numero_documento")] = None
+    direccion: Annotated[str | None, rule("direccion")] = None
+    telefono: Annotated[str | None, rule("telefono")] = None
+    email: Annotated[str | None, rule("email")] = None
+    contacto_representante: Annotated[str | None, rule("contacto_representante")] = None
 
     def fields(self) -> dict[str, str | None]:
         return msgspec.structs.asdict(self)
 
 
 class ClienteUpdate(Schema):
-    """A partial update: absent fields stay, null clears an optional field."""
+    """A partial update: absent fields stay, null clears an optional field.
+    The merged result must pass the same rules as a new Cliente."""
 
-    codigo_cliente: str | UnsetType | None = UNSET
-    nombre: str | UnsetType | None = UNSET
-    tipo_cliente: TipoCliente | UnsetType | None = UNSET
-    tipo_documento: TipoDocumento | UnsetType | None = UNSET
-    numero_documento: str | UnsetType | None = UNSET
-    direccion: str | UnsetType | None = UNSET
-    telefono: str | UnsetType | None = UNSET
-    email: str | UnsetType | None = UNSET
-    contacto_representante: str | UnsetType | None = UNSET
+    codigo_cliente: Annotated[str | None, rule("codigo_cliente")] | UnsetType = UNSET
+    nombre: Annotated[str | None, rule("nombre")] | UnsetType = UNSET
+    tipo_cliente: Annotated[str | None, rule("tipo_cliente")] | UnsetType = UNSET
+    tipo_documento: Annotated[str | None, rule("tipo_documento")] | UnsetType = UNSET
+    numero_documento: Annotated[str | None, rule("numero_documento")] | UnsetType = UNSET
+    direccion: Annotated[str | None, rule("direccion")] | UnsetType = UNSET
+    telefono: Annotated[str | None, rule("telefono")] | UnsetType = UNSET
+    email: Annotated[str | None, rule("email")] | UnsetType = UNSET
+    contacto_representante: Annotated[str | None, rule("contacto_representante")] | UnsetType = (
+        UNSET
+    )
 
     def changes(self) -> dict[str, str | None]:
         return {

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import anyio
+import psycopg
 from eventsourcing.postgres import PostgresApplicationRecorder
 
 from api.errors import ReadSideBehind
@@ -67,13 +69,33 @@ class Services:
         return written
 
 
+@contextmanager
+def setting_up(store: Store) -> Iterator[None]:
+    """Lets one process at a time create the tables.
+
+    PostgreSQL's CREATE ... IF NOT EXISTS fails when another session creates the
+    same table at the same moment, as workers and a projector starting together do.
+    """
+    if not store.is_postgres:
+        yield
+        return
+    with psycopg.connect(store.conninfo, autocommit=True) as conn:
+        conn.execute("SELECT pg_advisory_lock(%s)", (advisory_key(store.schema, "setup"),))
+        yield  # the lock ends with the session
+
+
+def open_store(store: Store) -> tuple[Clientes, ClientesView]:
+    """The application and the read table, their tables created if missing."""
+    if store.sqlite_path is not None:
+        store.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+    with setting_up(store):
+        return Clientes(env=store.env), open_view(store.env)
+
+
 def build_services(settings: Settings, *, projector: bool) -> Services:
     """Opens the store and, when asked, the projector that keeps the read table."""
     store = settings.store
-    if store.sqlite_path is not None:
-        store.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
-    clientes = Clientes(env=store.env)
-    view = open_view(store.env)
+    clientes, view = open_store(store)
     progress = ReadSideProgress(
         read_position=lambda: view.max_tracking_id(clientes.name),
         recheck=0.25 if store.is_postgres else 0.01,

@@ -6,6 +6,7 @@ is why each field is checked on its own rather than by converting a whole
 Struct (msgspec stops at the first error).
 """
 
+import unicodedata
 from collections.abc import Mapping
 from typing import Annotated, Any, Final, Literal
 
@@ -58,6 +59,9 @@ FIELD_RULES: Final[Mapping[str, tuple[Any, str]]] = {
     "contacto_representante": (ContactoRepresentante, "must be at most 150 characters"),
 }
 
+# Control characters (NUL among them, which PostgreSQL text cannot hold) and lone surrogates.
+UNPRINTABLE: Final = frozenset({"Cc", "Cs"})
+
 REQUIRED: Final = frozenset(
     {"codigo_cliente", "nombre", "tipo_cliente", "tipo_documento", "numero_documento"}
 )
@@ -78,6 +82,15 @@ class ClienteDatos(msgspec.Struct, frozen=True, kw_only=True):
 
 
 FIELDS: Final = ClienteDatos.__struct_fields__
+
+
+def describe_rule(name: str) -> str:
+    """The rule of a field in words, for documentation."""
+    if name == "numero_documento":
+        rule = "; ".join(message for _, message in NUMERO_DOCUMENTO_RULES.values())
+    else:
+        rule = FIELD_RULES[name][1]
+    return f"{'Required' if name in REQUIRED else 'Optional'}; {rule} (after trimming)."
 
 
 def normalise(name: str, value: str | None) -> str | None:
@@ -113,6 +126,8 @@ def _check(name: str, values: Mapping[str, str | None]) -> str | None:
     value = values[name]
     if value is None:
         return "is required" if name in REQUIRED else None
+    if any(unicodedata.category(char) in UNPRINTABLE for char in value):
+        return "must not contain control characters"
     if name == "numero_documento":
         tipo = values["tipo_documento"] or ""
         if tipo not in NUMERO_DOCUMENTO_RULES:

@@ -129,6 +129,12 @@ class TestCreate:
         response = client.post("/api/clientes", json=body(saldo=10), headers=auth)
         assert error_fields(response) == ["saldo"]
 
+    def test_a_control_character_is_400_on_every_store(
+        self, client: Client, auth: dict[str, str]
+    ) -> None:
+        response = client.post("/api/clientes", json=body(nombre="Juana\x00Quispe"), headers=auth)
+        assert error_fields(response) == ["nombre"]
+
     def test_a_body_over_64_kib_is_413(self, client: Client, auth: dict[str, str]) -> None:
         response = client.post(
             "/api/clientes", json=body(direccion="x" * (64 * 1024)), headers=auth
@@ -148,6 +154,12 @@ class TestCreate:
         client.post("/api/clientes", json=body(nombre=""), headers=auth)
         listing = client.get("/api/clientes", headers=auth).json()
         assert listing["totalElements"] == 1
+
+
+def test_options_needs_no_token_and_never_fails(client: Client) -> None:
+    response = client.options("/api/clientes")
+    assert response.status_code == 204
+    assert "POST" in response.headers["allow"]
 
 
 class TestRead:

@@ -65,6 +65,10 @@ def test_a_valid_cliente_passes_and_comes_back_normalised() -> None:
         ("email", "a" * 65 + "@" + ("b" * 60 + ".") * 3 + "c" * 6, False),
         ("contacto_representante", "c" * 150, True),
         ("contacto_representante", "c" * 151, False),
+        ("nombre", "Juana\x00Quispe", False),
+        ("direccion", "Av. Lima\n123", False),
+        ("contacto_representante", "Rosa\tHuamán", False),
+        ("nombre", "Ñandú Åström 李", True),
     ],
 )
 def test_field_rule(field: str, value: str, valid: bool) -> None:
