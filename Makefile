@@ -5,13 +5,16 @@ PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test lint lock clean
+.PHONY: serve test lint bench lock clean
 
 serve: $(STAMP)
 	$(VENV)/bin/clientes serve
 
 test: $(STAMP)
 	$(VENV)/bin/pytest
+
+bench: $(STAMP)
+	$(VENV)/bin/python -m bench.run
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

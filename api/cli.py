@@ -28,6 +28,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve_parser.add_argument("--port", type=int, help="listen port (CLIENTES_PORT, 8000)")
     serve_parser.add_argument("--workers", type=int, default=1, help="worker processes")
     serve_parser.add_argument(
+        "--access-log", action="store_true", help="log every request (costs throughput)"
+    )
+    serve_parser.add_argument(
         "--no-projector",
         action="store_true",
         help="do not run the projector in the API processes (run `clientes project`)",
@@ -67,6 +70,7 @@ def serve(args: argparse.Namespace) -> int:
         workers=args.workers,
         loop="uvloop",
         http="httptools",
+        access_log=args.access_log,
         timeout_graceful_shutdown=5,
     )
     return 0

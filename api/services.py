@@ -128,7 +128,10 @@ def build_projector(
 
 def leadership(store: Store, clientes: Clientes, name: str) -> Leadership:
     if store.sqlite_path is not None:
-        return FileLeadership(store.sqlite_path.with_name(f"{store.sqlite_path.name}.{name}.lock"))
+        return FileLeadership(
+            store.sqlite_path.with_name(f"{store.sqlite_path.name}.{name}.lock"),
+            poll_interval=0.025,
+        )
     recorder = clientes.recorder
     assert isinstance(recorder, PostgresApplicationRecorder)
     return PostgresLeadership(

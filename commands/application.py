@@ -6,7 +6,7 @@ import random
 import time
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import ClassVar, TypeVar
 from uuid import UUID
 
 import msgspec
@@ -44,6 +44,9 @@ class Clientes(Application[UUID]):
     """Creates, updates and deactivates Clientes, and reads their history."""
 
     name = "Clientes"
+    # Keep recently used aggregates in memory; a read brings a cached one up to
+    # date with the events stored since (other processes' writes included).
+    env: ClassVar[dict[str, str]] = {"AGGREGATE_CACHE_MAXSIZE": "10000"}
 
     def __init__(self, env: EnvType | None = None) -> None:
         super().__init__(env)

@@ -95,9 +95,11 @@ class SQLiteClientesView(SQLiteTrackingRecorder, ClientesView):
             self._insert_tracking(c, tracking)
 
     def _fetch(self, statement: str, params: tuple[Any, ...]) -> list[ClienteRow]:
-        with self.datastore.transaction(commit=False) as c:
-            c.execute(statement, params)
-            return [_row(r) for r in c.fetchall()]
+        # One statement needs no transaction of its own: it reads one snapshot.
+        with self.datastore.get_connection(commit=False) as conn:
+            cursor = conn.cursor()
+            cursor.execute(statement, params)
+            return [_row(r) for r in cursor.fetchall()]
 
 
 def _values(row: ClienteRow) -> tuple[Any, ...]:
