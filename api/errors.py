@@ -22,6 +22,7 @@ from commands import (
     VersionMismatch,
     VersionNotFound,
 )
+from projections.envelopes import camel
 
 logger = logging.getLogger(__name__)
 
@@ -48,11 +49,6 @@ def problem(
         extra=members or None,
         headers=headers,
     )
-
-
-def camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(word.capitalize() for word in rest)
 
 
 def from_validation_failed(exc: ValidationFailed) -> ProblemDetailsException:
