@@ -6,6 +6,7 @@ import math
 import re
 from typing import Annotated, Any
 
+import anyio
 from litestar import Controller, Request, Response, delete, get, patch, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
@@ -13,12 +14,20 @@ from litestar.status_codes import HTTP_201_CREATED
 
 from api.auth import Actor
 from api.openapi import problems
-from api.schemas import Cliente, ClienteCreate, ClientePage, ClienteUpdate
+from api.schemas import (
+    Cliente,
+    ClienteCreate,
+    ClienteHistory,
+    ClientePage,
+    ClienteUpdate,
+    HistoryEntry,
+)
 from api.services import Services
 from commands import ClienteNotFound
 
 CLIENTE_ID = re.compile(r"[0-9]{1,19}")
 MAX_ID = 2**63 - 1
+MAX_HISTORY = 1000
 MAX_OFFSET = 2**62  # keeps page * size within the databases' 64-bit OFFSET
 
 AuthRequest = Request[Actor, Any, Any]
@@ -73,20 +82,55 @@ class ClienteController(Controller):
             size=size,
         )
 
-    @get(
-        "/{cliente_id:str}",
-        operation_id="getCliente",
-        sync_to_thread=True,
-        responses=problems(401, 403, 404),
-    )
-    def get_cliente(
-        self, services: NamedDependency[Services], cliente_id: FromPath[str]
+    @get("/{cliente_id:str}", operation_id="getCliente", responses=problems(400, 401, 403, 404))
+    async def get_cliente(
+        self,
+        services: NamedDependency[Services],
+        cliente_id: FromPath[str],
+        version: Annotated[
+            int | None,
+            QueryParameter(description="Read the Cliente as it was at this version"),
+        ] = None,
     ) -> Response[Cliente]:
-        """One vigente Cliente, with its ETag."""
-        row = services.view.get(parse_id(cliente_id))
+        """One vigente Cliente with its ETag; with ``version``, any Cliente as it was then."""
+        number = parse_id(cliente_id)
+        if version is not None:
+            past = await anyio.to_thread.run_sync(services.clientes.cliente_at, number, version)
+            return one(Cliente.from_aggregate(past))
+        row = await anyio.to_thread.run_sync(services.view.get, number)
         if row is None:
             raise ClienteNotFound(cliente_id)
         return one(Cliente.from_row(row))
+
+    @get(
+        "/{cliente_id:str}/history",
+        operation_id="getClienteHistory",
+        sync_to_thread=True,
+        responses=problems(400, 401, 403, 404),
+    )
+    def get_history(
+        self,
+        services: NamedDependency[Services],
+        cliente_id: FromPath[str],
+        after_version: Annotated[
+            int,
+            QueryParameter(name="afterVersion", ge=0, description="Events after this version"),
+        ] = 0,
+        limit: Annotated[
+            int,
+            QueryParameter(ge=1, le=MAX_HISTORY, description="Events per page (at most 1000)"),
+        ] = MAX_HISTORY,
+    ) -> ClienteHistory:
+        """The Cliente's audit trail, oldest first, vigente or not.
+
+        A page holds at most ``limit`` events; for the next, pass the last
+        version as ``afterVersion``.
+        """
+        number = parse_id(cliente_id)
+        events = services.clientes.history(number, after_version, limit)
+        return ClienteHistory(
+            cliente_id=number, events=[HistoryEntry.from_event(e) for e in events]
+        )
 
     @post(operation_id="createCliente", responses=problems(400, 401, 403, 409, 413, 503))
     async def create_cliente(

@@ -9,7 +9,9 @@ import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
 from commands import Cliente as ClienteAggregate
+from commands import ClienteEvent
 from commands.validation import TIPOS_CLIENTE, TIPOS_DOCUMENTO, describe_rule
+from projections.envelopes import event_data
 from projections.rows import ClienteRow
 
 ENUMS = {"tipo_cliente": list(TIPOS_CLIENTE), "tipo_documento": list(TIPOS_DOCUMENTO)}
@@ -101,6 +103,32 @@ class ClienteUpdate(Schema):
             for name, value in msgspec.structs.asdict(self).items()
             if value is not UNSET
         }
+
+
+class HistoryEntry(Schema):
+    """One event of a Cliente's audit trail; ``data`` holds, for an update, only
+    the changed fields with their new values."""
+
+    type: str
+    version: int
+    timestamp: datetime
+    actor: str
+    data: dict[str, str | None]
+
+    @classmethod
+    def from_event(cls, event: ClienteEvent) -> HistoryEntry:
+        return cls(
+            type=type(event).__name__,
+            version=event.originator_version,
+            timestamp=event.timestamp,
+            actor=event.actor,
+            data=event_data(event),
+        )
+
+
+class ClienteHistory(Schema):
+    cliente_id: int
+    events: list[HistoryEntry]
 
 
 class ClientePage(Schema):

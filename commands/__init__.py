@@ -5,6 +5,7 @@ from commands.cliente import (
     Cliente,
     ClienteCreated,
     ClienteDeactivated,
+    ClienteEvent,
     ClienteUpdated,
     cliente_aggregate_id,
 )
@@ -24,6 +25,7 @@ __all__ = [
     "ClienteCreated",
     "ClienteDatos",
     "ClienteDeactivated",
+    "ClienteEvent",
     "ClienteNotFound",
     "ClienteUpdated",
     "Clientes",

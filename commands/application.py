@@ -14,9 +14,15 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, Recording
 from eventsourcing.utils import EnvType
 
-from commands.cliente import Cliente, cliente_aggregate_id
+from commands.cliente import Cliente, ClienteEvent, cliente_aggregate_id
 from commands.codigo import CodigoIndex, normalise_codigo
-from commands.errors import ClienteNotFound, ClientesError, CodigoTaken, VersionMismatch
+from commands.errors import (
+    ClienteNotFound,
+    ClientesError,
+    CodigoTaken,
+    VersionMismatch,
+    VersionNotFound,
+)
 from commands.ids import IdSequence, id_sequence
 from commands.validation import validate
 
@@ -112,6 +118,25 @@ class Clientes(Application[UUID]):
         except AggregateNotFoundError:
             raise ClienteNotFound(cliente_id) from None
         return cliente
+
+    def cliente_at(self, cliente_id: int, version: int) -> Cliente:
+        """The Cliente as it was right after its change number ``version``."""
+        if version < 1:
+            raise VersionNotFound(cliente_id, version)
+        cliente = self.get_cliente(cliente_id, version=version)
+        if cliente.version != version:
+            raise VersionNotFound(cliente_id, version)
+        return cliente
+
+    def history(
+        self, cliente_id: int, after_version: int = 0, limit: int | None = None
+    ) -> list[ClienteEvent]:
+        """The Cliente's events, oldest first, after ``after_version``."""
+        aggregate_id = cliente_aggregate_id(cliente_id)
+        events = list(self.events.get(aggregate_id, gt=after_version, limit=limit))
+        if not events and not list(self.events.get(aggregate_id, limit=1)):
+            raise ClienteNotFound(cliente_id)
+        return events  # type: ignore[return-value]  # a Cliente's stream holds Cliente events
 
     def get_vigente(
         self, cliente_id: int, expected_versions: Collection[int] | None = None

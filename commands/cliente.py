@@ -1,8 +1,7 @@
 """The Cliente aggregate and the three events that make its history.
 
-Stored events live forever: a new field gets a default, a field never
-changes type, and each event class carries a ``class_version`` for upcasting.
-Every event names the Cliente's numeric id and the actor who caused it, so
+Stored events live forever: their schema versions and upcasting are in
+commands/schema.py. Every event names the Cliente's numeric id and the actor who caused it, so
 that projections and subscribers need nothing but the event.
 """
 
@@ -14,6 +13,7 @@ from uuid import UUID, uuid5
 import msgspec
 from eventsourcing.domain import Aggregate
 
+from commands.schema import Versioned
 from commands.validation import ClienteDatos
 
 CLIENTE_NAMESPACE = UUID("0b6f8f0e-6c1e-5a43-9a55-3c1c2f6de4a1")
@@ -27,7 +27,7 @@ def cliente_aggregate_id(cliente_id: int) -> UUID:
 class Cliente(Aggregate):
     """A person or organisation that receives work orders."""
 
-    class ClienteCreated(Aggregate.Created):
+    class ClienteCreated(Versioned, Aggregate.Created):
         cliente_id: int
         codigo_cliente: str
         nombre: str
@@ -47,7 +47,7 @@ class Cliente(Aggregate):
             )
             aggregate.vigente = True
 
-    class ClienteUpdated(Aggregate.Event):
+    class ClienteUpdated(Versioned, Aggregate.Event):
         """Only the fields that changed, with their new values."""
 
         cliente_id: int
@@ -57,7 +57,7 @@ class Cliente(Aggregate):
         def apply(self, aggregate: Any) -> None:
             aggregate.datos = msgspec.structs.replace(aggregate.datos, **self.changes)
 
-    class ClienteDeactivated(Aggregate.Event):
+    class ClienteDeactivated(Versioned, Aggregate.Event):
         cliente_id: int
         actor: str
 
@@ -103,3 +103,4 @@ class Cliente(Aggregate):
 ClienteCreated = Cliente.ClienteCreated
 ClienteUpdated = Cliente.ClienteUpdated
 ClienteDeactivated = Cliente.ClienteDeactivated
+ClienteEvent = ClienteCreated | ClienteUpdated | ClienteDeactivated

@@ -13,6 +13,8 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
+from commands.schema import Versioned
+
 CODIGO_NAMESPACE = UUID("5d0c6c3b-8f2e-5b7a-9d63-0e4f1b2a7c90")
 
 
@@ -24,20 +26,20 @@ def normalise_codigo(codigo_cliente: str) -> str:
 class CodigoIndex(Aggregate):
     """Which Cliente, if any, holds a code."""
 
-    class Claimed(Aggregate.Created):
+    class Claimed(Versioned, Aggregate.Created):
         codigo: str
         cliente_id: int
 
         def apply(self, aggregate: Any) -> None:
             aggregate.cliente_id = self.cliente_id
 
-    class Reclaimed(Aggregate.Event):
+    class Reclaimed(Versioned, Aggregate.Event):
         cliente_id: int
 
         def apply(self, aggregate: Any) -> None:
             aggregate.cliente_id = self.cliente_id
 
-    class Released(Aggregate.Event):
+    class Released(Versioned, Aggregate.Event):
         def apply(self, aggregate: Any) -> None:
             aggregate.cliente_id = None
 

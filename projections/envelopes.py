@@ -12,10 +12,8 @@ from typing import Any
 
 import msgspec
 
-from commands import ClienteCreated, ClienteDeactivated, ClienteUpdated
+from commands import ClienteCreated, ClienteDeactivated, ClienteEvent, ClienteUpdated
 from commands.validation import FIELDS
-
-ClienteEvent = ClienteCreated | ClienteUpdated | ClienteDeactivated
 
 
 def camel(name: str) -> str:
