@@ -1,4 +1,4 @@
-"""The ``clientes`` command: serve, project, token."""
+"""The ``clientes`` command: serve, project, replay, token."""
 
 from __future__ import annotations
 
@@ -13,8 +13,11 @@ from collections.abc import Sequence
 import uvicorn
 
 from api.auth import READ, WRITE, mint_token
+from api.progress_bar import ProgressBar
 from api.services import build_projector, build_services, open_store
 from api.settings import Settings, SettingsError
+from projections import open_view
+from projections.replay import BATCH_SIZE, Replay
 
 logger = logging.getLogger("clientes")
 
@@ -39,6 +42,20 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     project_parser = commands.add_parser("project", help="run the projector alone")
     project_parser.set_defaults(run=project)
+
+    replay_parser = commands.add_parser(
+        "replay", help="rebuild the read table from the events, then swap it in"
+    )
+    replay_parser.add_argument(
+        "--check",
+        action="store_true",
+        help="rebuild into a scratch table and report every difference, without swapping "
+        "(exit status 1 if there is any)",
+    )
+    replay_parser.add_argument(
+        "--batch-size", type=int, default=BATCH_SIZE, help="events read and written at a time"
+    )
+    replay_parser.set_defaults(run=replay)
 
     token_parser = commands.add_parser("token", help="print a token signed with the secret")
     token_parser.add_argument("--sub", required=True, help="the actor the token names")
@@ -91,6 +108,40 @@ def project(_: argparse.Namespace) -> int:
     clientes.close()
     view.close()
     return 0
+
+
+def replay(args: argparse.Namespace) -> int:
+    settings = Settings.from_env(with_secret=False)
+    clientes, live = open_store(settings.store)
+    scratch = open_view(
+        settings.store.env, table_name="clientes_check" if args.check else "clientes_rebuild"
+    )
+    bar = ProgressBar()
+    job = Replay(
+        clientes.recorder,
+        clientes.mapper,
+        clientes.name,
+        live,
+        scratch,
+        batch_size=args.batch_size,
+        on_progress=bar.update,
+    )
+    try:
+        result = job.check() if args.check else job.rebuild()
+    finally:
+        bar.finish()
+        for closable in (scratch, live, clientes):
+            closable.close()
+    done = "compared with" if args.check else "swapped in for"
+    print(
+        f"Rebuilt from {result.events:,} events in {result.seconds:.1f} s "
+        f"({result.rate:,.0f} events/s); {done} the live table at position {result.position}"
+    )
+    for difference in result.differences:
+        print(f"  {difference}")
+    if args.check:
+        print(f"{len(result.differences)} difference(s)")
+    return 1 if result.differences else 0
 
 
 def token(args: argparse.Namespace) -> int:

@@ -70,6 +70,9 @@ async def _connection(
             started = time.perf_counter()
             writer.write(head + headers + b"\r\n" + body)
             status_line = await reader.readline()
+            if not status_line:  # closed by the server mid-request: count it, reconnect
+                result.statuses[0] = result.statuses.get(0, 0) + 1
+                continue
             length = 0
             while (line := await reader.readline()) not in (b"\r\n", b""):
                 if line[:15].lower() == b"content-length:":

@@ -31,11 +31,7 @@ def open_view(env: Mapping[str, str], table_name: str = "clientes") -> ClientesV
     factory = InfrastructureFactory.construct(Environment(ClientesProjection.name, env))
     view: ClientesView
     if isinstance(factory, PostgresFactory):
-        view = PostgresClientesView(
-            factory.datastore,
-            tracking_table_name=f"{table_name}_tracking",
-            table_name=table_name,
-        )
+        view = PostgresClientesView(factory.datastore, table_name=table_name)
     elif isinstance(factory, SQLiteFactory):
         view = SQLiteClientesView(factory.datastore, table_name=table_name)
     else:

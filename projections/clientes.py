@@ -11,7 +11,7 @@ from eventsourcing.projection import Projection
 
 from commands import ClienteCreated, ClienteDeactivated, ClienteUpdated
 from projections.rows import DATOS_COLUMNS, ClienteRow, RowChanges
-from projections.view import ClientesView
+from projections.view import ClientesView, Cursor
 
 Batch = Sequence[tuple[Any, Tracking]]
 
@@ -26,11 +26,17 @@ class ClientesProjection(Projection[ClientesView]):
 
     name = "clientes_projection"
 
-    def process_batch(self, batch: Batch) -> None:
-        changes = RowChanges(self.view.get_rows(_ids_to_load(batch)))
+    def process_batch(self, batch: Batch, within: Cursor | None = None) -> None:
+        """Applies a batch in one transaction (``within`` the caller's, when given).
+
+        Raises TrackingConflict, applying nothing, if the table has moved on
+        from where the batch was read.
+        """
+        changes = RowChanges(self.view.get_rows(_ids_to_load(batch), within))
         for domain_event, _ in batch:
             self.fold(domain_event, changes)
-        self.view.save_changes(changes, batch[-1][1])
+        first, last = batch[0][1], batch[-1][1]
+        self.view.save_changes(changes, last, since=first.notification_id, within=within)
 
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
         self.process_batch([(domain_event, tracking)])

@@ -34,13 +34,14 @@ class RowChanges:
     """The net effect of a batch of events on the read table.
 
     Starts from the rows the batch touches that exist already; each event
-    updates this working set in memory; the result is written at once:
-    the touched rows are deleted and their final versions inserted, which
-    never trips the unique-code index on an intermediate state.
+    updates this working set in memory; the result is written at once: the
+    stale rows are deleted and the final versions inserted, which never trips
+    the unique-code index on an intermediate state.
     """
 
     def __init__(self, existing: Iterable[ClienteRow] = ()) -> None:
         self.rows: dict[int, ClienteRow | None] = {row.id: row for row in existing}
+        self.existing = frozenset(self.rows)
         self.touched: set[int] = set()
         self.total_delta = 0
 
@@ -63,6 +64,11 @@ class RowChanges:
         self.rows[cliente_id] = None
         self.touched.add(cliente_id)
         self.total_delta -= 1
+
+    @property
+    def stale_ids(self) -> set[int]:
+        """Rows in the table that the batch changed or removed: to delete before inserting."""
+        return self.touched & self.existing
 
     def final_rows(self) -> list[ClienteRow]:
         """The touched rows that are still vigente, in id order."""

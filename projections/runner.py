@@ -18,8 +18,11 @@ from eventsourcing.persistence import (
 )
 
 from projections.leadership import Leadership
+from projections.view import TrackingConflict
 
 logger = logging.getLogger(__name__)
+
+MIN_BACKOFF = 0.05  # seconds before the first retry; doubled up to max_backoff
 
 
 class BatchProjection(Protocol):
@@ -66,6 +69,7 @@ class Projector:
         self.active = False
         self._stopping = threading.Event()
         self._failing = False
+        self._backoff = MIN_BACKOFF
         self._thread = threading.Thread(
             target=self._run, name=f"projector-{projection.name}", daemon=True
         )
@@ -83,7 +87,6 @@ class Projector:
         self.leadership.wake()
 
     def _run(self) -> None:
-        backoff = 0.05
         while not self._stopping.is_set():
             try:
                 if not self.leadership.acquire():
@@ -95,11 +98,10 @@ class Projector:
                 finally:
                     self.active = False
                     self.leadership.release()
-                backoff = 0.05
             except Exception as error:
                 self._report_failure(error)
-                self._stopping.wait(backoff)
-                backoff = min(backoff * 2, self.max_backoff)
+                self._stopping.wait(self._backoff)
+                self._backoff = min(self._backoff * 2, self.max_backoff)
 
     def _follow(self) -> None:
         position = self.projection.view.max_tracking_id(self.tracking_name) or 0
@@ -109,20 +111,28 @@ class Projector:
             notifications = self.recorder.select_notifications(
                 start=position, limit=self.batch_size, inclusive_of_start=False
             )
-            if notifications:
+            if not notifications:
+                # A short timeout keeps stop() prompt; an idle wake-up costs nothing.
+                self.leadership.wait_for_events(timeout=0.1)
+                continue
+            try:
                 self.projection.process_batch(
                     [
                         (self.mapper.to_domain_event(n), Tracking(self.tracking_name, n.id))
                         for n in notifications
                     ]
                 )
-                position = notifications[-1].id
+            except TrackingConflict as moved:
+                # A replay swapped the table in (or another projector got there first).
+                logger.info("Projection %s moved on (%s)", self.projection.name, moved)
+                position = self.projection.view.max_tracking_id(self.tracking_name) or 0
                 self._report_progress(position)
-            else:
-                # A short timeout keeps stop() prompt; an idle wake-up costs nothing.
-                self.leadership.wait_for_events(timeout=0.1)
+                continue
+            position = notifications[-1].id
+            self._report_progress(position)
 
     def _report_progress(self, position: int) -> None:
+        self._backoff = MIN_BACKOFF
         if self._failing:
             logger.warning("Projection %s resumed at position %d", self.projection.name, position)
             self._failing = False

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
 from eventsourcing.persistence import Tracking
-from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
+from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore, SQLiteTrackingRecorder
 
 from projections.rows import COLUMNS, ClienteRow, RowChanges
-from projections.view import ClientesView
+from projections.view import ClientesView, TrackingConflict, describe_differences
 
 COLUMN_LIST = ", ".join(COLUMNS)
 
@@ -50,19 +51,22 @@ class SQLiteClientesView(SQLiteTrackingRecorder, ClientesView):
             "fecha_creacion TEXT NOT NULL, fecha_modificacion TEXT NOT NULL)",
             f"CREATE UNIQUE INDEX IF NOT EXISTS {self.table}_codigo_key "
             f"ON {self.table} (lower(codigo_cliente))",
+            # The count's row appears with the first change: creating tables writes
+            # nothing, so a process can start while another writes.
             f"CREATE TABLE IF NOT EXISTS {self.totals} "
             "(name TEXT PRIMARY KEY, value INTEGER NOT NULL)",
-            f"INSERT INTO {self.totals} VALUES ('vigentes', 0) ON CONFLICT DO NOTHING",
         ]
 
     def close(self) -> None:
         self.datastore.close()
 
-    def get_rows(self, ids: Collection[int]) -> list[ClienteRow]:
+    def get_rows(
+        self, ids: Collection[int], within: SQLiteCursor | None = None
+    ) -> list[ClienteRow]:
         if not ids:
             return []
         marks = ", ".join("?" * len(ids))
-        return self._fetch(f"{self._select} WHERE id IN ({marks})", tuple(ids))
+        return self._fetch(f"{self._select} WHERE id IN ({marks})", tuple(ids), within)
 
     def get(self, cliente_id: int) -> ClienteRow | None:
         rows = self._fetch(f"{self._select} WHERE id = ?", (cliente_id,))
@@ -71,30 +75,111 @@ class SQLiteClientesView(SQLiteTrackingRecorder, ClientesView):
     def page(self, offset: int, limit: int) -> tuple[list[ClienteRow], int]:
         # One read transaction, so the rows and the total come from the same snapshot.
         with self.datastore.transaction(commit=False) as c:
+            total = self._total(c)
+            if offset >= total:
+                return [], total
             c.execute(f"{self._select} ORDER BY id LIMIT ? OFFSET ?", (limit, offset))
-            rows = [_row(r) for r in c.fetchall()]
-            c.execute(f"SELECT value FROM {self.totals} WHERE name = 'vigentes'")
-            return rows, int(c.fetchone()[0])
+            return [_row(r) for r in c.fetchall()], total
 
-    def save_changes(self, changes: RowChanges, tracking: Tracking) -> None:
+    def save_changes(
+        self,
+        changes: RowChanges,
+        tracking: Tracking,
+        since: int,
+        within: SQLiteCursor | None = None,
+    ) -> None:
+        if within is not None:
+            self._save_changes(within, changes, tracking, since)
+            return
+        # Write-locked from the start: a transaction that reads the position first
+        # and writes after could not take the lock if another writer came between.
+        with self.transaction() as c:
+            self._save_changes(c, changes, tracking, since)
+
+    def _save_changes(
+        self, c: SQLiteCursor, changes: RowChanges, tracking: Tracking, since: int
+    ) -> None:
+        c.execute(
+            f"SELECT notification_id FROM {self.tracking} WHERE application_name = ?",
+            (tracking.application_name,),
+        )
+        position = c.fetchone()
+        if position is not None and position[0] >= since:
+            raise TrackingConflict(f"{self.table} is at {position[0]}")
+        c.executemany(f"DELETE FROM {self.table} WHERE id = ?", [(i,) for i in changes.stale_ids])
+        c.executemany(
+            f"INSERT INTO {self.table} ({COLUMN_LIST}) VALUES ({', '.join('?' * len(COLUMNS))})",
+            [_values(row) for row in changes.final_rows()],
+        )
+        if changes.total_delta:
+            c.execute(
+                f"INSERT INTO {self.totals} VALUES ('vigentes', ?) "
+                "ON CONFLICT (name) DO UPDATE SET value = value + excluded.value",
+                (changes.total_delta,),
+            )
+        self._insert_tracking(c, tracking)
+
+    @contextmanager
+    def transaction(self) -> Iterator[SQLiteCursor]:
+        # BEGIN IMMEDIATE takes the database's write lock at once: projectors wait.
+        with self.datastore.get_connection(commit=True) as conn:
+            cursor = conn.cursor()
+            cursor.execute("BEGIN IMMEDIATE")
+            try:
+                yield cursor
+            except BaseException:
+                conn.rollback()
+                raise
+            conn.commit()
+
+    def reset(self) -> None:
+        self.drop()
+        self.create_table()
+
+    def drop(self) -> None:
         with self.datastore.transaction(commit=True) as c:
-            c.executemany(
-                f"DELETE FROM {self.table} WHERE id = ?",
-                [(i,) for i in changes.touched],
-            )
-            c.executemany(
-                f"INSERT INTO {self.table} ({COLUMN_LIST}) "
-                f"VALUES ({', '.join('?' * len(COLUMNS))})",
-                [_values(row) for row in changes.final_rows()],
-            )
-            if changes.total_delta:
-                c.execute(
-                    f"UPDATE {self.totals} SET value = value + ? WHERE name = 'vigentes'",
-                    (changes.total_delta,),
-                )
-            self._insert_tracking(c, tracking)
+            for table in (self.table, self.totals, self.tracking):
+                c.execute(f"DROP TABLE IF EXISTS {table}")
 
-    def _fetch(self, statement: str, params: tuple[Any, ...]) -> list[ClienteRow]:
+    def differences(self, within: SQLiteCursor, other: ClientesView) -> list[str]:
+        assert isinstance(other, SQLiteClientesView)
+
+        def rows_not_in(a: SQLiteClientesView, b: SQLiteClientesView) -> dict[int, ClienteRow]:
+            statement = (
+                f"SELECT {COLUMN_LIST} FROM {a.table} EXCEPT SELECT {COLUMN_LIST} FROM {b.table}"
+            )
+            return {row.id: row for row in self._fetch(statement, (), within)}
+
+        return describe_differences(
+            rows_not_in(self, other),
+            rows_not_in(other, self),
+            (self._total(within), other._total(within)),
+        )
+
+    def replace_with(self, within: SQLiteCursor, other: ClientesView) -> None:
+        # Copies rather than renames: an index cannot be renamed in SQLite, and the
+        # embedded store's tables are small enough to copy in the swap.
+        assert isinstance(other, SQLiteClientesView)
+        for mine, theirs in (
+            (self.table, other.table),
+            (self.totals, other.totals),
+            (self.tracking, other.tracking),
+        ):
+            within.execute(f"DELETE FROM {mine}")
+            within.execute(f"INSERT INTO {mine} SELECT * FROM {theirs}")
+            within.execute(f"DROP TABLE {theirs}")
+
+    def _total(self, c: SQLiteCursor) -> int:
+        c.execute(f"SELECT value FROM {self.totals} WHERE name = 'vigentes'")
+        row = c.fetchone()
+        return int(row[0]) if row else 0
+
+    def _fetch(
+        self, statement: str, params: tuple[Any, ...], within: SQLiteCursor | None = None
+    ) -> list[ClienteRow]:
+        if within is not None:
+            within.execute(statement, params)
+            return [_row(r) for r in within.fetchall()]
         # One statement needs no transaction of its own: it reads one snapshot.
         with self.datastore.get_connection(commit=False) as conn:
             cursor = conn.cursor()

@@ -13,7 +13,7 @@ import pytest
 from api.services import Services, build_projector
 from api.settings import Store
 from commands import Clientes
-from projections import ClientesView, Projector, open_view
+from projections import ClienteRow, ClientesView, Projector, open_view
 from tests.support import fields
 
 
@@ -55,7 +55,7 @@ def write_history(clientes: Clientes) -> int:
     return clientes.recorder.max_notification_id() or 0
 
 
-def everything(view: ClientesView) -> tuple[list[object], int]:
+def everything(view: ClientesView) -> tuple[list[ClienteRow], int]:
     return view.page(0, 1000)
 
 

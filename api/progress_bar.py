@@ -1,0 +1,43 @@
+"""Progress of a long command: a bar on a terminal, a log line now and then elsewhere."""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import TextIO
+
+
+class ProgressBar:
+    """Shows events done, events per second and the time left."""
+
+    def __init__(self, stream: TextIO = sys.stderr, every: float = 5.0) -> None:
+        self.stream = stream
+        self.interactive = stream.isatty()
+        self.every = every if not self.interactive else 0.1
+        self.started = time.monotonic()
+        self.shown_at = 0.0
+
+    def update(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        if now - self.shown_at < self.every and done < total:
+            return
+        self.shown_at = now
+        elapsed = max(now - self.started, 1e-9)
+        rate = done / elapsed
+        left = (total - done) / rate if rate else 0.0
+        share = done / total if total else 1.0
+        figures = (
+            f"{done:,}/{total:,} events {share:4.0%}  {rate:,.0f} events/s  "
+            f"{int(left) // 60}:{int(left) % 60:02d} left"
+        )
+        if self.interactive:
+            filled = int(share * 30)
+            self.stream.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {figures}  ")
+        else:
+            self.stream.write(f"replay: {figures}\n")
+        self.stream.flush()
+
+    def finish(self) -> None:
+        if self.interactive:
+            self.stream.write("\n")
+            self.stream.flush()

@@ -1,0 +1,162 @@
+"""Rebuilding the read table from the events while the service goes on writing."""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import subprocess
+import threading
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+from eventsourcing.persistence import Tracking
+
+from api.services import Services
+from api.settings import Store
+from commands import ClienteNotFound, Clientes
+from projections import ClienteRow, ClientesProjection, open_view
+from projections.replay import Replay
+from tests.conftest import SECRET
+from tests.server import CLIENTES, server_env
+from tests.support import fields
+from tests.test_projector import Positions, everything, projector_for, write_history
+
+
+class Writer(threading.Thread):
+    """Creates, changes and deactivates Clientes until told to stop."""
+
+    def __init__(self, clientes: Clientes) -> None:
+        super().__init__()
+        self.clientes = clientes
+        self.stopping = threading.Event()
+        self.writes = 0
+
+    def run(self) -> None:
+        while not self.stopping.is_set():
+            cliente_id = self.clientes.create_cliente(fields(), "writer").cliente.cliente_id
+            if cliente_id % 3 == 0:
+                self.clientes.update_cliente(
+                    cliente_id - 1, {"nombre": f"Nombre {cliente_id}"}, "w"
+                )
+            if cliente_id % 5 == 0:
+                with contextlib.suppress(ClienteNotFound):  # deactivated already
+                    self.clientes.deactivate_cliente(cliente_id - 2, "writer")
+            self.writes += 1
+
+
+@pytest.fixture
+def live(services: Services) -> Iterator[Positions]:
+    """The live projector, running in this process."""
+    positions = Positions()
+    projector = projector_for(services, positions)
+    projector.start()
+    yield positions
+    projector.stop()
+
+
+def from_scratch(services: Services, table_name: str) -> tuple[list[ClienteRow], int]:
+    """Every stored event projected, one at a time, into a new table."""
+    view = open_view(services.settings.store.env, table_name=table_name)
+    clientes = services.clientes
+    try:
+        projection = ClientesProjection(view)
+        for n in clientes.recorder.select_notifications(start=None, limit=10**6):
+            projection.process_event(
+                clientes.mapper.to_domain_event(n), Tracking(clientes.name, n.id)
+            )
+        return everything(view)
+    finally:
+        view.close()
+
+
+def replay(services: Services, scratch_name: str = "clientes_rebuild") -> Replay:
+    scratch = open_view(services.settings.store.env, table_name=scratch_name)
+    clientes = services.clientes
+    return Replay(
+        clientes.recorder, clientes.mapper, clientes.name, services.view, scratch, batch_size=40
+    )
+
+
+def test_a_replay_during_writes_swaps_in_a_table_equal_to_the_events(
+    services: Services, live: Positions
+) -> None:
+    write_history(services.clientes)
+    writer = Writer(services.clientes)
+    writer.start()
+    try:
+        results = [replay(services).rebuild() for _ in range(3)]
+    finally:
+        writer.stopping.set()
+        writer.join()
+    assert writer.writes > 0
+    assert all(result.events >= result.position // 2 for result in results)
+    live.wait_for(services.clientes.recorder.max_notification_id())
+    rows, total = everything(services.view)
+    assert (rows, total) == from_scratch(services, "clientes_expected")
+    assert total == len(rows) == len({row.id for row in rows})
+    assert replay(services, "clientes_check").check().differences == []
+
+
+def test_the_live_projector_carries_on_after_a_swap(services: Services, live: Positions) -> None:
+    write_history(services.clientes)
+    result = replay(services).rebuild()
+    assert services.view.max_tracking_id(services.clientes.name) == result.position
+    position = services.clientes.create_cliente(fields(codigo_cliente="AFTER"), "a").position
+    live.wait_for(position)
+    assert any(row.codigo_cliente == "AFTER" for row in everything(services.view)[0])
+
+
+def alter_by_hand(store: Store, *statements: str) -> None:
+    if store.sqlite_path is not None:
+        with sqlite3.connect(store.sqlite_path) as conn:
+            for statement in statements:
+                conn.execute(statement)
+        return
+    with psycopg.connect(store.conninfo, autocommit=True) as conn:
+        conn.execute(f'SET search_path TO "{store.schema}"')
+        for statement in statements:
+            conn.execute(statement)
+
+
+def test_check_finds_every_row_altered_by_hand(services: Services, live: Positions) -> None:
+    live.wait_for(write_history(services.clientes))
+    assert replay(services, "clientes_check").check().differences == []
+    alter_by_hand(
+        services.settings.store,
+        "UPDATE clientes SET nombre = 'Cambiado a mano' WHERE id = 5",
+        "DELETE FROM clientes WHERE id = 6",
+        "UPDATE clientes_totals SET value = value + 7",
+    )
+    differences = replay(services, "clientes_check").check().differences
+    assert differences == [
+        "Cliente 5: differs in nombre",
+        "Cliente 6: vigente in the events, missing from the table",
+        f"count of vigente Clientes: {11 + 7} in the table, 11 in the events",
+    ]
+    assert everything(services.view)[1] == 18  # a check changes nothing
+
+
+def test_replay_check_on_the_command_line(services: Services, live: Positions) -> None:
+    live.wait_for(write_history(services.clientes))
+    env = server_env(services.settings.store, SECRET)
+    clean = subprocess.run(
+        [str(CLIENTES), "replay", "--check"], env=env, capture_output=True, text=True, check=False
+    )
+    assert clean.returncode == 0, clean.stderr
+    assert "0 difference(s)" in clean.stdout
+    assert "replay:" in clean.stderr  # progress, as lines when not on a terminal
+    alter_by_hand(
+        services.settings.store, "UPDATE clientes SET email = 'x@example.com' WHERE id = 7"
+    )
+    dirty = subprocess.run(
+        [str(CLIENTES), "replay", "--check"], env=env, capture_output=True, text=True, check=False
+    )
+    assert dirty.returncode == 1
+    assert "Cliente 7: differs in email" in dirty.stdout
+    fixed = subprocess.run(
+        [str(CLIENTES), "replay"], env=env, capture_output=True, text=True, check=False
+    )
+    assert fixed.returncode == 0, fixed.stderr
+    assert "swapped in" in fixed.stdout
+    assert replay(services, "clientes_check").check().differences == []
