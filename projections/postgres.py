@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from datetime import UTC
 from typing import Any
 
+import msgspec
 from eventsourcing.persistence import Tracking
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 from psycopg import Cursor
@@ -126,7 +127,7 @@ class PostgresClientesView(PostgresTrackingRecorder, ClientesView):
         curs.execute("SELECT pg_notify(%s, %s)", (self.channel, str(tracking.notification_id)))
 
     def _insert(self, curs: Cursor[DictRow], rows: list[ClienteRow]) -> None:
-        values = [[getattr(row, name) for name in COLUMNS] for row in rows]
+        values = [msgspec.structs.astuple(row) for row in rows]
         if len(values) >= COPY_FROM:
             with curs.copy(SQL("COPY {} ({}) FROM STDIN").format(self.table, COLUMN_LIST)) as copy:
                 for row_values in values:

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 from eventsourcing.persistence import ApplicationRecorder, Mapper, Tracking
 
 from projections.clientes import ClientesProjection
-from projections.view import ClientesView, Cursor
+from projections.view import ClientesView
 
 BATCH_SIZE = 5000
 
@@ -60,16 +61,21 @@ class Replay:
         projection = ClientesProjection(self.scratch)
         head = self.recorder.max_notification_id() or 0
         position, events = 0, 0
-        while position < head:
-            position, read = self._project(projection, position, stop=head)
-            events += read
-            self.on_progress(position, head)
+        # The next batch is read and decoded while this one is written.
+        with ThreadPoolExecutor(1, thread_name_prefix="replay-reader") as reader:
+            upcoming = reader.submit(self._read, position, head)
+            while batch := upcoming.result():
+                position = batch[-1][1].notification_id
+                upcoming = reader.submit(self._read, position, head)
+                projection.process_batch(batch)
+                events += len(batch)
+                self.on_progress(position, head)
         with self.live.transaction() as within:
-            while True:  # the events stored during the rebuild
-                position, read = self._project(projection, position, within=within)
-                if not read:
-                    break
-                events += read
+            # The events stored during the rebuild, applied while the live table waits.
+            while batch := self._read(position):
+                projection.process_batch(batch, within)
+                position = batch[-1][1].notification_id
+                events += len(batch)
             if compare:
                 differences = self.live.differences(within, self.scratch)
             else:
@@ -80,24 +86,12 @@ class Replay:
         self.on_progress(position, position)
         return ReplayResult(events, position, time.monotonic() - started, differences)
 
-    def _project(
-        self,
-        projection: ClientesProjection,
-        after: int,
-        stop: int | None = None,
-        within: Cursor | None = None,
-    ) -> tuple[int, int]:
-        """Projects the next batch; returns the new position and how many events it held."""
+    def _read(self, after: int, stop: int | None = None) -> list[tuple[Any, Tracking]]:
+        """The next batch of stored events after ``after`` (up to ``stop``), decoded."""
         notifications = self.recorder.select_notifications(
             start=after, limit=self.batch_size, stop=stop, inclusive_of_start=False
         )
-        if not notifications:
-            return after, 0
-        projection.process_batch(
-            [
-                (self.mapper.to_domain_event(n), Tracking(self.tracking_name, n.id))
-                for n in notifications
-            ],
-            within,
-        )
-        return notifications[-1].id, len(notifications)
+        return [
+            (self.mapper.to_domain_event(n), Tracking(self.tracking_name, n.id))
+            for n in notifications
+        ]
