@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -9,7 +10,7 @@ from typing import Any
 
 import jwt
 from litestar.connection import ASGIConnection
-from litestar.exceptions import PermissionDeniedException
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.security.jwt import JWTAuth, Token
 
@@ -53,13 +54,77 @@ class ClientesToken(Token):
         payload.setdefault("iat", int(time.time()))
         return payload
 
+    @classmethod
+    def decode(
+        cls,
+        encoded_token: str,
+        secret: str,
+        algorithm: str,
+        audience: str | Sequence[str] | None = None,
+        issuer: str | Sequence[str] | None = None,
+        require_claims: Sequence[str] | None = None,
+        verify_exp: bool = True,
+        verify_nbf: bool = True,
+        strict_audience: bool = False,
+    ) -> ClientesToken:
+        """Verifies a token once per process; each later use only checks its times again.
+
+        Clients send the same token with many requests, and verifying it (base64,
+        JSON, HMAC, claims) costs more than the rest of reading a Cliente.
+        """
+        token, not_before, expires = _verified(
+            encoded_token,
+            secret,
+            algorithm,
+            _frozen(audience),
+            _frozen(issuer),
+            _frozen(require_claims),
+            verify_exp,
+            verify_nbf,
+            strict_audience,
+        )
+        if not not_before <= time.time() < expires:
+            raise NotAuthorizedException("Invalid token")
+        return token
+
+
+def _frozen(value: str | Sequence[str] | None) -> str | tuple[str, ...] | None:
+    return value if value is None or isinstance(value, str) else tuple(value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _verified(
+    encoded_token: str, secret: str, algorithm: str, *options: Any
+) -> tuple[ClientesToken, float, float]:
+    """A token verified by Litestar, with the times between which it is valid.
+
+    A token that fails verification raises, and nothing is cached for it.
+    """
+    audience, issuer, require_claims, verify_exp, verify_nbf, strict_audience = options
+    token = super(ClientesToken, ClientesToken).decode(
+        encoded_token,
+        secret,
+        algorithm,
+        audience,
+        issuer,
+        require_claims,
+        verify_exp,
+        verify_nbf,
+        strict_audience,
+    )
+    # As PyJWT judges them: valid from nbf (inclusive) until exp (exclusive).
+    not_before = float(token.extras.get("nbf", float("-inf")))
+    return token, not_before, token.exp.timestamp()
+
 
 async def actor_from_token(token: ClientesToken, _: ASGIConnection[Any, Any, Any, Any]) -> Actor:
     scope = token.extras.get("scope")
     return Actor(sub=token.sub, scopes=frozenset(scope.split() if isinstance(scope, str) else ()))
 
 
-def require_scope(connection: ASGIConnection[Any, Actor, Any, Any], _: BaseRouteHandler) -> None:
+async def require_scope(
+    connection: ASGIConnection[Any, Actor, Any, Any], _: BaseRouteHandler
+) -> None:
     """GET needs clientes:read; every other method needs clientes:write.
 
     OPTIONS (answered by the framework, with no data) needs no token.

@@ -8,10 +8,11 @@ from typing import Any
 
 import jwt
 import pytest
+from litestar.exceptions import NotAuthorizedException
 from litestar.testing import TestClient
 
 from api.app import create_app
-from api.auth import READ, WRITE
+from api.auth import READ, WRITE, ClientesToken
 from api.settings import Settings, Store
 from commands import cliente_aggregate_id
 from tests.conftest import SECRET
@@ -162,3 +163,27 @@ def test_the_actor_recorded_is_the_token_subject(sqlite_client: Client) -> None:
     clientes = sqlite_client.app.state.services.clientes
     stored = clientes.events.get(cliente_aggregate_id(response.json()["id"]))
     assert [event.actor for event in stored] == ["auditora-7"]
+
+
+class Clock:
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def time(self) -> float:
+        return self.now
+
+
+def test_a_verified_token_is_still_refused_once_it_expires(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Verification is remembered per token; its validity times are checked at every use."""
+    now = time.time()
+    token = signed(exp=int(now) + 60, nbf=int(now) - 1)
+    assert ClientesToken.decode(token, SECRET, "HS256").sub == "ana"
+    clock = Clock(now + 61)
+    monkeypatch.setattr("api.auth.time", clock)
+    with pytest.raises(NotAuthorizedException):
+        ClientesToken.decode(token, SECRET, "HS256")
+    clock.now = now - 10
+    with pytest.raises(NotAuthorizedException):
+        ClientesToken.decode(token, SECRET, "HS256")
+    clock.now = now + 30
+    assert ClientesToken.decode(token, SECRET, "HS256").sub == "ana"
