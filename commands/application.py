@@ -29,6 +29,7 @@ from commands.validation import validate
 T = TypeVar("T")
 
 MAX_ATTEMPTS = 50
+MAX_VERSION = 2**63 - 1  # versions are 64-bit in both stores
 
 
 class TooMuchContention(ClientesError):
@@ -121,7 +122,7 @@ class Clientes(Application[UUID]):
 
     def cliente_at(self, cliente_id: int, version: int) -> Cliente:
         """The Cliente as it was right after its change number ``version``."""
-        if version < 1:
+        if not 1 <= version <= MAX_VERSION:
             raise VersionNotFound(cliente_id, version)
         cliente = self.get_cliente(cliente_id, version=version)
         if cliente.version != version:
@@ -133,7 +134,8 @@ class Clientes(Application[UUID]):
     ) -> list[ClienteEvent]:
         """The Cliente's events, oldest first, after ``after_version``."""
         aggregate_id = cliente_aggregate_id(cliente_id)
-        events = list(self.events.get(aggregate_id, gt=after_version, limit=limit))
+        after = min(after_version, MAX_VERSION)
+        events = list(self.events.get(aggregate_id, gt=after, limit=limit))
         if not events and not list(self.events.get(aggregate_id, limit=1)):
             raise ClienteNotFound(cliente_id)
         return events  # type: ignore[return-value]  # a Cliente's stream holds Cliente events

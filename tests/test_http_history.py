@@ -97,7 +97,7 @@ def test_every_past_state_is_what_the_api_answered_then(
     }
 
 
-@pytest.mark.parametrize("version", ["5", "0", "-1"])
+@pytest.mark.parametrize("version", ["5", "0", "-1", str(2**63), "9" * 30])
 def test_a_version_the_cliente_never_had_is_404(
     client: Client, as_: Callable[[str], dict[str, str]], version: str
 ) -> None:
@@ -120,6 +120,18 @@ def test_the_history_of_a_cliente_that_never_existed_is_404(
 ) -> None:
     assert client.get(f"/api/clientes/{cliente_id}/history", headers=as_("a")).status_code == 404
     assert client.get(f"/api/clientes/{cliente_id}?version=1", headers=as_("a")).status_code == 404
+
+
+def test_a_page_after_the_last_version_is_empty(
+    client: Client, as_: Callable[[str], dict[str, str]]
+) -> None:
+    cliente_id, _ = lived(client, as_)
+    for after in ("4", str(2**63), "9" * 30):
+        response = client.get(
+            f"/api/clientes/{cliente_id}/history?afterVersion={after}", headers=as_("a")
+        )
+        assert response.status_code == 200
+        assert response.json() == {"clienteId": cliente_id, "events": []}
 
 
 def test_a_long_history_is_read_page_by_page(
