@@ -14,7 +14,7 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 
-from projections.rows import COLUMNS, ClienteRow, RowChanges
+from projections.rows import COLUMNS, SPAN, ClienteRow, RowChanges
 from projections.view import ClientesView, TrackingConflict, describe_differences
 
 COLUMN_LIST = SQL(", ").join(map(Identifier, COLUMNS))
@@ -29,10 +29,10 @@ class PostgresClientesView(PostgresTrackingRecorder, ClientesView):
         self.schema = datastore.schema
         self.names = {
             "table": table_name,
-            "totals": f"{table_name}_totals",
+            "counts": f"{table_name}_counts",
             "tracking": f"{table_name}_tracking",
         }
-        self.table, self.totals, self.tracking = (
+        self.table, self.counts, self.tracking = (
             Identifier(self.schema, name) for name in self.names.values()
         )
         self.channel = f"{self.schema}.{table_name}"[:63]
@@ -48,10 +48,9 @@ class PostgresClientesView(PostgresTrackingRecorder, ClientesView):
             SQL("CREATE UNIQUE INDEX IF NOT EXISTS {} ON {} (lower(codigo_cliente))").format(
                 Identifier(f"{table_name}_codigo_key"), self.table
             ),
-            # The count's row appears with the first change: creating tables writes nothing.
             SQL(
-                "CREATE TABLE IF NOT EXISTS {} (name text PRIMARY KEY, value bigint NOT NULL)"
-            ).format(self.totals),
+                "CREATE TABLE IF NOT EXISTS {} (span bigint PRIMARY KEY, vigentes bigint NOT NULL)"
+            ).format(self.counts),
         ]
         self._select = SQL("SELECT {} FROM {}").format(COLUMN_LIST, self.table)
 
@@ -70,19 +69,22 @@ class PostgresClientesView(PostgresTrackingRecorder, ClientesView):
         return rows[0] if rows else None
 
     def page(self, offset: int, limit: int) -> tuple[list[ClienteRow], int]:
-        # One statement, so the rows and the total come from the same snapshot; a page
-        # past the end reads no index at all (LIMIT 0).
+        # One statement, one snapshot: the total is the sum of the spans' counts, and
+        # the page starts in the span that holds row number ``offset``, skipping
+        # fewer than SPAN rows rather than ``offset`` of them.
         statement = SQL(
-            "SELECT t.value AS total, c.* FROM "
-            "(SELECT coalesce((SELECT value FROM {} WHERE name = 'vigentes'), 0) AS value) t "
-            "LEFT JOIN LATERAL (SELECT {} FROM {} ORDER BY id "
-            " LIMIT CASE WHEN %(offset)s < t.value THEN %(limit)s ELSE 0 END OFFSET %(offset)s) c"
-            " ON true"
-        ).format(self.totals, COLUMN_LIST, self.table)
+            "WITH counted AS (SELECT span, vigentes, "
+            "   sum(vigentes) OVER (ORDER BY span) AS upto FROM {counts}),"
+            " start AS (SELECT span, %(offset)s - (upto - vigentes) AS skip FROM counted"
+            "   WHERE upto > %(offset)s ORDER BY span LIMIT 1)"
+            " SELECT (SELECT coalesce(max(upto), 0) FROM counted) AS total, c.*"
+            " FROM (SELECT 1) AS one LEFT JOIN LATERAL (SELECT {columns} FROM {table}"
+            "   WHERE id >= (SELECT span FROM start) * %(span)s ORDER BY id"
+            "   LIMIT %(limit)s OFFSET (SELECT skip FROM start)) AS c ON true"
+        ).format(counts=self.counts, columns=COLUMN_LIST, table=self.table)
+        params = {"offset": offset, "limit": limit, "span": SPAN}
         with self.datastore.get_connection() as conn:
-            records = conn.execute(
-                statement, {"limit": limit, "offset": offset}, prepare=True
-            ).fetchall()
+            records = conn.execute(statement, params, prepare=True).fetchall()
         total = int(records[0]["total"]) if records else 0
         return [_row(r) for r in records if r["id"] is not None], total
 
@@ -115,13 +117,13 @@ class PostgresClientesView(PostgresTrackingRecorder, ClientesView):
                 SQL("DELETE FROM {} WHERE id = ANY(%s)").format(self.table), (list(stale),)
             )
         self._insert(curs, changes.final_rows())
-        if changes.total_delta:
-            curs.execute(
+        if deltas := [(span, delta) for span, delta in changes.count_deltas.items() if delta]:
+            curs.executemany(
                 SQL(
-                    "INSERT INTO {} AS t VALUES ('vigentes', %s) "
-                    "ON CONFLICT (name) DO UPDATE SET value = t.value + excluded.value"
-                ).format(self.totals),
-                (changes.total_delta,),
+                    "INSERT INTO {} AS c VALUES (%s, %s) "
+                    "ON CONFLICT (span) DO UPDATE SET vigentes = c.vigentes + excluded.vigentes"
+                ).format(self.counts),
+                deltas,
             )
         self._insert_tracking(curs, tracking)
         curs.execute("SELECT pg_notify(%s, %s)", (self.channel, str(tracking.notification_id)))
@@ -155,7 +157,7 @@ class PostgresClientesView(PostgresTrackingRecorder, ClientesView):
         with self.datastore.transaction(commit=True) as curs:
             curs.execute(
                 SQL("DROP TABLE IF EXISTS {}, {}, {}").format(
-                    self.table, self.totals, self.tracking
+                    self.table, self.counts, self.tracking
                 )
             )
 
@@ -169,9 +171,11 @@ class PostgresClientesView(PostgresTrackingRecorder, ClientesView):
             return {row.id: row for row in self._fetch(statement, (), within)}
 
         def total(view: PostgresClientesView) -> int:
-            statement = SQL("SELECT value FROM {} WHERE name = 'vigentes'").format(view.totals)
+            statement = SQL("SELECT coalesce(sum(vigentes), 0) AS total FROM {}").format(
+                view.counts
+            )
             record = within.execute(statement).fetchone()
-            return int(record["value"]) if record else 0
+            return int(record["total"]) if record else 0
 
         return describe_differences(
             rows_not_in(self, other), rows_not_in(other, self), (total(self), total(other))
@@ -180,7 +184,7 @@ class PostgresClientesView(PostgresTrackingRecorder, ClientesView):
     def replace_with(self, within: Cursor[DictRow], other: ClientesView) -> None:
         # Renames are metadata only: the swap takes no longer for a large table.
         assert isinstance(other, PostgresClientesView)
-        within.execute(SQL("DROP TABLE {}, {}, {}").format(self.table, self.totals, self.tracking))
+        within.execute(SQL("DROP TABLE {}, {}, {}").format(self.table, self.counts, self.tracking))
         for part, new in self.names.items():
             old = other.names[part]
             within.execute(

@@ -29,6 +29,15 @@ class ClienteRow(msgspec.Struct, frozen=True, kw_only=True):
 COLUMNS = ClienteRow.__struct_fields__
 DATOS_COLUMNS = COLUMNS[1:-3]  # what the Cliente's own data fills, between id and version
 
+# The read table keeps how many vigente Clientes each span of ids holds, so that
+# the total is a sum of a few counts and a page deep in the list starts from its
+# span instead of skipping every row before it.
+SPAN = 1024
+
+
+def span_of(cliente_id: int) -> int:
+    return cliente_id // SPAN
+
 
 class RowChanges:
     """The net effect of a batch of events on the read table.
@@ -43,12 +52,16 @@ class RowChanges:
         self.rows: dict[int, ClienteRow | None] = {row.id: row for row in existing}
         self.existing = frozenset(self.rows)
         self.touched: set[int] = set()
-        self.total_delta = 0
+        self.count_deltas: dict[int, int] = {}  # span -> change in its count
+
+    @property
+    def total_delta(self) -> int:
+        return sum(self.count_deltas.values())
 
     def add(self, row: ClienteRow) -> None:
         self.rows[row.id] = row
         self.touched.add(row.id)
-        self.total_delta += 1
+        self._count(row.id, +1)
 
     def change(
         self, cliente_id: int, changes: Mapping[str, object], version: int, at: datetime
@@ -63,7 +76,11 @@ class RowChanges:
         self._current(cliente_id)
         self.rows[cliente_id] = None
         self.touched.add(cliente_id)
-        self.total_delta -= 1
+        self._count(cliente_id, -1)
+
+    def _count(self, cliente_id: int, delta: int) -> None:
+        span = span_of(cliente_id)
+        self.count_deltas[span] = self.count_deltas.get(span, 0) + delta
 
     @property
     def stale_ids(self) -> set[int]:

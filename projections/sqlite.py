@@ -11,7 +11,7 @@ from typing import Any
 from eventsourcing.persistence import Tracking
 from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore, SQLiteTrackingRecorder
 
-from projections.rows import COLUMNS, ClienteRow, RowChanges
+from projections.rows import COLUMNS, SPAN, ClienteRow, RowChanges
 from projections.view import ClientesView, TrackingConflict, describe_differences
 
 COLUMN_LIST = ", ".join(COLUMNS)
@@ -25,7 +25,7 @@ class SQLiteClientesView(SQLiteTrackingRecorder, ClientesView):
 
     def __init__(self, datastore: SQLiteDatastore, *, table_name: str = "clientes") -> None:
         self.table = table_name
-        self.totals = f"{table_name}_totals"
+        self.counts = f"{table_name}_counts"
         self.tracking = f"{table_name}_tracking"
         super().__init__(datastore)
         self.insert_tracking_statement = (
@@ -51,10 +51,8 @@ class SQLiteClientesView(SQLiteTrackingRecorder, ClientesView):
             "fecha_creacion TEXT NOT NULL, fecha_modificacion TEXT NOT NULL)",
             f"CREATE UNIQUE INDEX IF NOT EXISTS {self.table}_codigo_key "
             f"ON {self.table} (lower(codigo_cliente))",
-            # The count's row appears with the first change: creating tables writes
-            # nothing, so a process can start while another writes.
-            f"CREATE TABLE IF NOT EXISTS {self.totals} "
-            "(name TEXT PRIMARY KEY, value INTEGER NOT NULL)",
+            f"CREATE TABLE IF NOT EXISTS {self.counts} "
+            "(span INTEGER PRIMARY KEY, vigentes INTEGER NOT NULL)",
         ]
 
     def close(self) -> None:
@@ -73,12 +71,23 @@ class SQLiteClientesView(SQLiteTrackingRecorder, ClientesView):
         return rows[0] if rows else None
 
     def page(self, offset: int, limit: int) -> tuple[list[ClienteRow], int]:
-        # One read transaction, so the rows and the total come from the same snapshot.
+        # One read transaction, one snapshot: the total is the sum of the spans'
+        # counts, and the page starts in the span that holds row number ``offset``.
         with self.datastore.transaction(commit=False) as c:
             total = self._total(c)
             if offset >= total:
                 return [], total
-            c.execute(f"{self._select} ORDER BY id LIMIT ? OFFSET ?", (limit, offset))
+            c.execute(
+                f"SELECT span, ? - (upto - vigentes) FROM (SELECT span, vigentes, "
+                f"sum(vigentes) OVER (ORDER BY span) AS upto FROM {self.counts}) "
+                "WHERE upto > ? ORDER BY span LIMIT 1",
+                (offset, offset),
+            )
+            span, skip = c.fetchone()
+            c.execute(
+                f"{self._select} WHERE id >= ? ORDER BY id LIMIT ? OFFSET ?",
+                (span * SPAN, limit, skip),
+            )
             return [_row(r) for r in c.fetchall()], total
 
     def save_changes(
@@ -111,12 +120,11 @@ class SQLiteClientesView(SQLiteTrackingRecorder, ClientesView):
             f"INSERT INTO {self.table} ({COLUMN_LIST}) VALUES ({', '.join('?' * len(COLUMNS))})",
             [_values(row) for row in changes.final_rows()],
         )
-        if changes.total_delta:
-            c.execute(
-                f"INSERT INTO {self.totals} VALUES ('vigentes', ?) "
-                "ON CONFLICT (name) DO UPDATE SET value = value + excluded.value",
-                (changes.total_delta,),
-            )
+        c.executemany(
+            f"INSERT INTO {self.counts} VALUES (?, ?) "
+            "ON CONFLICT (span) DO UPDATE SET vigentes = vigentes + excluded.vigentes",
+            [(span, delta) for span, delta in changes.count_deltas.items() if delta],
+        )
         self._insert_tracking(c, tracking)
 
     @contextmanager
@@ -138,7 +146,7 @@ class SQLiteClientesView(SQLiteTrackingRecorder, ClientesView):
 
     def drop(self) -> None:
         with self.datastore.transaction(commit=True) as c:
-            for table in (self.table, self.totals, self.tracking):
+            for table in (self.table, self.counts, self.tracking):
                 c.execute(f"DROP TABLE IF EXISTS {table}")
 
     def differences(self, within: SQLiteCursor, other: ClientesView) -> list[str]:
@@ -162,7 +170,7 @@ class SQLiteClientesView(SQLiteTrackingRecorder, ClientesView):
         assert isinstance(other, SQLiteClientesView)
         for mine, theirs in (
             (self.table, other.table),
-            (self.totals, other.totals),
+            (self.counts, other.counts),
             (self.tracking, other.tracking),
         ):
             within.execute(f"DELETE FROM {mine}")
@@ -170,9 +178,8 @@ class SQLiteClientesView(SQLiteTrackingRecorder, ClientesView):
             within.execute(f"DROP TABLE {theirs}")
 
     def _total(self, c: SQLiteCursor) -> int:
-        c.execute(f"SELECT value FROM {self.totals} WHERE name = 'vigentes'")
-        row = c.fetchone()
-        return int(row[0]) if row else 0
+        c.execute(f"SELECT coalesce(sum(vigentes), 0) FROM {self.counts}")
+        return int(c.fetchone()[0])
 
     def _fetch(
         self, statement: str, params: tuple[Any, ...], within: SQLiteCursor | None = None

@@ -126,7 +126,7 @@ def test_check_finds_every_row_altered_by_hand(services: Services, live: Positio
         services.settings.store,
         "UPDATE clientes SET nombre = 'Cambiado a mano' WHERE id = 5",
         "DELETE FROM clientes WHERE id = 6",
-        "UPDATE clientes_totals SET value = value + 7",
+        "UPDATE clientes_counts SET vigentes = vigentes + 7 WHERE span = 0",
     )
     differences = replay(services, "clientes_check").check().differences
     assert differences == [

@@ -1,0 +1,48 @@
+"""Pages of the read table, deep ones included, against plain slicing of all rows."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from eventsourcing.persistence import Tracking
+
+from api.services import Services
+from commands import Cliente, validate
+from projections import ClientesProjection
+from projections.rows import SPAN
+from tests.support import fields
+
+
+@pytest.fixture
+def spread(services: Services) -> list[int]:
+    """Vigente Clientes over several spans of ids, with holes: returns their ids."""
+    rng = random.Random(7)
+    ids = sorted(rng.sample(range(1, 4 * SPAN), 900))
+    gone = set(rng.sample(ids, 150))
+    events = []
+    for cliente_id in ids:
+        cliente = Cliente.register(cliente_id, validate(fields()), "seed")
+        if cliente_id in gone:
+            cliente.deactivate("seed")
+        events += cliente.collect_events()
+    projection = ClientesProjection(services.view)
+    batch = [(event, Tracking("Clientes", n)) for n, event in enumerate(events, 1)]
+    for start in range(0, len(batch), 250):
+        projection.process_batch(batch[start : start + 250])
+    return [i for i in ids if i not in gone]
+
+
+@pytest.mark.parametrize("size", [1, 20, 100])
+def test_every_page_is_the_slice_of_the_ordered_rows(
+    services: Services, spread: list[int], size: int
+) -> None:
+    for offset in [*range(0, 60, 7), *range(SPAN - 30, len(spread) + 40, 97)]:
+        rows, total = services.view.page(offset, size)
+        assert total == len(spread)
+        assert [row.id for row in rows] == spread[offset : offset + size], offset
+
+
+def test_a_page_past_the_end_is_empty(services: Services, spread: list[int]) -> None:
+    assert services.view.page(len(spread), 20) == ([], len(spread))
+    assert services.view.page(2**62, 20) == ([], len(spread))
