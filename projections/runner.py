@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 import psycopg
+import redis
 from eventsourcing.persistence import (
     ApplicationRecorder,
     InterfaceError,
@@ -104,7 +105,7 @@ class Projector:
     def _follow(self) -> None:
         position = self.projection.view.max_tracking_id(self.tracking_name) or 0
         self.active = True
-        self._report_progress(position)
+        self.on_progress(position)
         while not self._stopping.is_set():
             notifications = self.recorder.select_notifications(
                 start=position, limit=self.batch_size, inclusive_of_start=False
@@ -117,16 +118,18 @@ class Projector:
                     ]
                 )
                 position = notifications[-1].id
-                self._report_progress(position)
-            else:
+                self.on_progress(position)
+            # Only now is the projection known to work again: reading its position
+            # proves the store is back, not what the projection writes to (Redis).
+            self._report_recovery(position)
+            if not notifications:
                 # A short timeout keeps stop() prompt; an idle wake-up costs nothing.
                 self.leadership.wait_for_events(timeout=0.1)
 
-    def _report_progress(self, position: int) -> None:
+    def _report_recovery(self, position: int) -> None:
         if self._failing:
             logger.warning("Projection %s resumed at position %d", self.projection.name, position)
             self._failing = False
-        self.on_progress(position)
 
     def _report_failure(self, error: Exception) -> None:
         if not self._failing:
@@ -140,5 +143,13 @@ class Projector:
 
 
 def _is_outage(error: Exception) -> bool:
-    """A database that is away, as opposed to a fault worth a traceback."""
-    return isinstance(error, InterfaceError | OperationalError | psycopg.OperationalError | OSError)
+    """A database (or Redis) that is away, as opposed to a fault worth a traceback."""
+    return isinstance(
+        error,
+        InterfaceError
+        | OperationalError
+        | psycopg.OperationalError
+        | OSError
+        | redis.ConnectionError
+        | redis.TimeoutError,
+    )
