@@ -9,11 +9,12 @@ import signal
 import sys
 import threading
 from collections.abc import Sequence
+from contextlib import ExitStack
 
 import uvicorn
 
 from api.auth import READ, WRITE, mint_token
-from api.services import build_projector, build_services, open_store
+from api.services import build_projector, build_publisher, build_services, open_store
 from api.settings import Settings, SettingsError
 
 logger = logging.getLogger("clientes")
@@ -81,13 +82,21 @@ def project(_: argparse.Namespace) -> int:
     settings = Settings.from_env(with_secret=False)
     clientes, view = open_store(settings.store)
     projector = build_projector(settings.store, clientes, view)
+    resources = ExitStack()
+    publisher = build_publisher(settings, clientes, resources)
+    runners = [projector] if publisher is None else [projector, publisher]
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
-    projector.start()
+    for runner in runners:
+        runner.start()
+    if publisher is not None:
+        logger.info("Publishing to the Redis stream %s", settings.redis_stream)
     logger.info("Projector running; stop it with Ctrl-C or SIGTERM")
     stop.wait()
-    projector.stop()
+    for runner in runners:
+        runner.stop()
+    resources.close()
     clientes.close()
     view.close()
     return 0
