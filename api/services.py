@@ -28,6 +28,7 @@ from projections import (
     ReadSideProgress,
     open_view,
 )
+from projections.head import HeadWatcher, StoreHead
 from projections.leadership import FileLeadership, Leadership, PostgresLeadership, advisory_key
 from projections.postgres import PostgresClientesView
 from projections.progress import ProjectionWatch
@@ -44,6 +45,8 @@ class Services:
     listener: ProgressListener | None = None
     watch: ProjectionWatch = field(default_factory=ProjectionWatch)
     publisher: Projector | None = None
+    head: StoreHead = field(default_factory=StoreHead)
+    head_watcher: HeadWatcher | None = None
     resources: ExitStack = field(default_factory=ExitStack)
     _started: list[Any] = field(default_factory=list)
 
@@ -54,12 +57,20 @@ class Services:
     def start(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
         if loop is not None:
             self.progress.bind(loop)
+            self.head.bind(loop)
         for part in (self.listener, self.projector, self.publisher):
             if part is not None:
                 part.start()
                 self._started.append(part)
 
+    def follow_head(self) -> None:
+        """Starts moving ``head`` from the store, once: at the first event stream, not before."""
+        if self.head_watcher is not None and self.head_watcher not in self._started:
+            self.head_watcher.start()
+            self._started.append(self.head_watcher)
+
     def close(self) -> None:
+        self.head.end()
         while self._started:
             self._started.pop().stop()
         self.resources.close()
@@ -117,6 +128,8 @@ def build_services(settings: Settings, *, projector: bool) -> Services:
         services.publisher = build_publisher(settings, clientes, services.resources)
     if isinstance(view, PostgresClientesView):
         services.listener = ProgressListener(store.conninfo, view.channel, progress)
+    services.head_watcher = head_watcher(store, clientes, services.head)
+    clientes.on_recorded.append(services.head.advance)
     return services
 
 
@@ -166,6 +179,17 @@ def build_publisher(
     )
     clientes.on_recorded.append(lambda _position: runner.wake())
     return runner
+
+
+def head_watcher(store: Store, clientes: Clientes, head: StoreHead) -> HeadWatcher:
+    """Moves ``head`` on the event store's notifications (PostgreSQL) or by polling (SQLite)."""
+    recorder = clientes.recorder
+    if store.sqlite_path is not None:
+        return HeadWatcher(head, recorder.max_notification_id)
+    assert isinstance(recorder, PostgresApplicationRecorder)
+    return HeadWatcher(
+        head, recorder.max_notification_id, conninfo=store.conninfo, channel=recorder.channel_name
+    )
 
 
 def leadership(store: Store, clientes: Clientes, name: str) -> Leadership:

@@ -76,6 +76,7 @@ class Settings:
     redis_url: str | None = None
     redis_stream: str = DEFAULT_REDIS_STREAM  # the stream the publisher writes
     redis_maxlen: int = DEFAULT_REDIS_MAXLEN  # entries the stream keeps, approximately
+    events_heartbeat: float = 15.0  # seconds between keep-alive comments on an idle event stream
     host: str = "127.0.0.1"
     port: int = 8000
     projector: bool = True  # run the projector in the API process
@@ -98,6 +99,7 @@ class Settings:
             redis_url=_redis_url(environ.get("CLIENTES_REDIS_URL") or None),
             redis_stream=environ.get("CLIENTES_REDIS_STREAM") or DEFAULT_REDIS_STREAM,
             redis_maxlen=_positive(environ, "CLIENTES_REDIS_MAXLEN", int, DEFAULT_REDIS_MAXLEN),
+            events_heartbeat=_positive(environ, "CLIENTES_EVENTS_HEARTBEAT", float, 15.0),
             host=environ.get("CLIENTES_HOST") or "127.0.0.1",
             port=_number(environ, "CLIENTES_PORT", int, 8000),
             projector=(environ.get("CLIENTES_PROJECTOR") or "in-process") != "off",

@@ -285,6 +285,7 @@ class TestSettings:
         [
             ("CLIENTES_REDIS_MAXLEN", "0"),
             ("CLIENTES_REDIS_MAXLEN", "many"),
+            ("CLIENTES_EVENTS_HEARTBEAT", "-1"),
             ("CLIENTES_REDIS_URL", "http://127.0.0.1:6379"),
         ],
     )
