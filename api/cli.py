@@ -1,4 +1,4 @@
-"""The ``clientes`` command: serve, project, token."""
+"""The ``clientes`` command: serve, project, token, tail."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ import uvicorn
 from api.auth import READ, WRITE, mint_token
 from api.services import build_projector, build_publisher, build_services, open_store
 from api.settings import Settings, SettingsError
+from api.tail import add_arguments as add_tail_arguments
+from api.tail import tail
 
 logger = logging.getLogger("clientes")
 
@@ -46,6 +48,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     token_parser.add_argument("--scope", default=f"{READ} {WRITE}", help="space-separated")
     token_parser.add_argument("--ttl", type=int, default=3600, help="seconds it stays valid")
     token_parser.set_defaults(run=token)
+
+    tail_parser = commands.add_parser(
+        "tail", help="print the events of the Redis stream, read through a consumer group"
+    )
+    add_tail_arguments(tail_parser)
+    tail_parser.set_defaults(run=tail)
 
     args = parser.parse_args(argv)
     try:
