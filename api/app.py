@@ -16,6 +16,7 @@ from litestar.plugins.problem_details import ProblemDetailsPlugin
 from api.auth import jwt_auth, require_scope
 from api.clientes import ClienteController
 from api.errors import problem_details
+from api.events import EventController, streams_end_on_stop_signal
 from api.health import health, ready
 from api.openapi import openapi_config
 from api.services import Services, build_services
@@ -45,11 +46,14 @@ def create_app(settings: Settings | None = None, *, projector: bool | None = Non
         services.start(asyncio.get_running_loop())
         app.state.services = services
         try:
-            yield
+            with streams_end_on_stop_signal(services.head):
+                yield
         finally:
             await anyio.to_thread.run_sync(services.close)
 
-    api = Router(path="/", route_handlers=[ClienteController], guards=[require_scope])
+    api = Router(
+        path="/", route_handlers=[ClienteController, EventController], guards=[require_scope]
+    )
     return Litestar(
         route_handlers=[api, health, ready],
         lifespan=[lifespan],

@@ -1,4 +1,4 @@
-"""The ``clientes`` command: serve, project, replay, token."""
+"""The ``clientes`` command: serve, project, replay, token, tail."""
 
 from __future__ import annotations
 
@@ -9,13 +9,16 @@ import signal
 import sys
 import threading
 from collections.abc import Sequence
+from contextlib import ExitStack
 
 import uvicorn
 
 from api.auth import READ, WRITE, mint_token
 from api.progress_bar import ProgressBar
-from api.services import build_projector, build_services, open_store
+from api.services import build_projector, build_publisher, build_services, open_store
 from api.settings import Settings, SettingsError
+from api.tail import add_arguments as add_tail_arguments
+from api.tail import tail
 from projections import open_view
 from projections.replay import BATCH_SIZE, Replay
 
@@ -63,6 +66,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     token_parser.add_argument("--ttl", type=int, default=3600, help="seconds it stays valid")
     token_parser.set_defaults(run=token)
 
+    tail_parser = commands.add_parser(
+        "tail", help="print the events of the Redis stream, read through a consumer group"
+    )
+    add_tail_arguments(tail_parser)
+    tail_parser.set_defaults(run=tail)
+
     args = parser.parse_args(argv)
     try:
         code: int = args.run(args)
@@ -98,13 +107,21 @@ def project(_: argparse.Namespace) -> int:
     settings = Settings.from_env(with_secret=False)
     clientes, view = open_store(settings.store)
     projector = build_projector(settings.store, clientes, view)
+    resources = ExitStack()
+    publisher = build_publisher(settings, clientes, resources)
+    runners = [projector] if publisher is None else [projector, publisher]
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
-    projector.start()
+    for runner in runners:
+        runner.start()
+    if publisher is not None:
+        logger.info("Publishing to the Redis stream %s", settings.redis_stream)
     logger.info("Projector running; stop it with Ctrl-C or SIGTERM")
     stop.wait()
-    projector.stop()
+    for runner in runners:
+        runner.stop()
+    resources.close()
     clientes.close()
     view.close()
     return 0

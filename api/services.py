@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import anyio
 import psycopg
+import redis
+from eventsourcing.persistence import InfrastructureFactory
 from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.utils import Environment
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from api.errors import ReadSideBehind
 from api.settings import Settings, Store
@@ -23,9 +28,11 @@ from projections import (
     ReadSideProgress,
     open_view,
 )
+from projections.head import HeadWatcher, StoreHead
 from projections.leadership import FileLeadership, Leadership, PostgresLeadership, advisory_key
 from projections.postgres import PostgresClientesView
 from projections.progress import ProjectionWatch
+from projections.publisher import RedisPublisher
 
 
 @dataclass
@@ -37,6 +44,10 @@ class Services:
     projector: Projector | None = None
     listener: ProgressListener | None = None
     watch: ProjectionWatch = field(default_factory=ProjectionWatch)
+    publisher: Projector | None = None
+    head: StoreHead = field(default_factory=StoreHead)
+    head_watcher: HeadWatcher | None = None
+    resources: ExitStack = field(default_factory=ExitStack)
     _started: list[Any] = field(default_factory=list)
 
     @property
@@ -46,14 +57,23 @@ class Services:
     def start(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
         if loop is not None:
             self.progress.bind(loop)
-        for part in (self.listener, self.projector):
+            self.head.bind(loop)
+        for part in (self.listener, self.projector, self.publisher):
             if part is not None:
                 part.start()
                 self._started.append(part)
 
+    def follow_head(self) -> None:
+        """Starts moving ``head`` from the store, once: at the first event stream, not before."""
+        if self.head_watcher is not None and self.head_watcher not in self._started:
+            self.head_watcher.start()
+            self._started.append(self.head_watcher)
+
     def close(self) -> None:
+        self.head.end()
         while self._started:
             self._started.pop().stop()
+        self.resources.close()
         self.clientes.close()
         self.view.close()
 
@@ -105,8 +125,11 @@ def build_services(settings: Settings, *, projector: bool) -> Services:
         runner = build_projector(store, clientes, view, on_progress=progress.advance)
         clientes.on_recorded.append(lambda _position: runner.wake())
         services.projector = runner
+        services.publisher = build_publisher(settings, clientes, services.resources)
     if isinstance(view, PostgresClientesView):
         services.listener = ProgressListener(store.conninfo, view.channel, progress)
+    services.head_watcher = head_watcher(store, clientes, services.head)
+    clientes.on_recorded.append(services.head.advance)
     return services
 
 
@@ -123,6 +146,49 @@ def build_projector(
         projection=ClientesProjection(view),
         leadership=leadership(store, clientes, ClientesProjection.name),
         on_progress=on_progress,
+    )
+
+
+def build_publisher(
+    settings: Settings, clientes: Clientes, resources: ExitStack
+) -> Projector | None:
+    """The projector that publishes to Redis, when CLIENTES_REDIS_URL is set.
+
+    What it opens is closed with ``resources``; it connects to Redis only when
+    it publishes, so Redis being down delays the stream, never the service.
+    """
+    if settings.redis_url is None:
+        return None
+    store = settings.store
+    factory = InfrastructureFactory.construct(Environment(RedisPublisher.name, store.env))
+    resources.callback(factory.close)
+    with setting_up(store):
+        tracking = factory.tracking_recorder()
+    # One quick retry mends a connection Redis dropped; the runner backs off from outages.
+    client = redis.Redis.from_url(
+        settings.redis_url, socket_connect_timeout=2, socket_timeout=5, retry=Retry(NoBackoff(), 1)
+    )
+    resources.callback(client.close)
+    publisher = RedisPublisher(tracking, client, settings.redis_stream, settings.redis_maxlen)
+    runner = Projector(
+        recorder=clientes.recorder,
+        mapper=clientes.mapper,
+        tracking_name=clientes.name,
+        projection=publisher,
+        leadership=leadership(store, clientes, RedisPublisher.name),
+    )
+    clientes.on_recorded.append(lambda _position: runner.wake())
+    return runner
+
+
+def head_watcher(store: Store, clientes: Clientes, head: StoreHead) -> HeadWatcher:
+    """Moves ``head`` on the event store's notifications (PostgreSQL) or by polling (SQLite)."""
+    recorder = clientes.recorder
+    if store.sqlite_path is not None:
+        return HeadWatcher(head, recorder.max_notification_id)
+    assert isinstance(recorder, PostgresApplicationRecorder)
+    return HeadWatcher(
+        head, recorder.max_notification_id, conninfo=store.conninfo, channel=recorder.channel_name
     )
 
 

@@ -13,6 +13,8 @@ from urllib.parse import unquote, urlsplit
 from psycopg.conninfo import make_conninfo
 
 DEFAULT_DATABASE_URL = "sqlite:///var/clientes.sqlite3"
+DEFAULT_REDIS_STREAM = "clientes:events"
+DEFAULT_REDIS_MAXLEN = 1_000_000
 MIN_SECRET_BYTES = 32
 SECRET_FILE = "jwt-secret"  # noqa: S105 - a file name, not a secret
 
@@ -72,6 +74,9 @@ class Settings:
     jwt_issuer: str | None = None
     jwt_audience: str | None = None
     redis_url: str | None = None
+    redis_stream: str = DEFAULT_REDIS_STREAM  # the stream the publisher writes
+    redis_maxlen: int = DEFAULT_REDIS_MAXLEN  # entries the stream keeps, approximately
+    events_heartbeat: float = 15.0  # seconds between keep-alive comments on an idle event stream
     host: str = "127.0.0.1"
     port: int = 8000
     projector: bool = True  # run the projector in the API process
@@ -91,7 +96,10 @@ class Settings:
             jwt_secret=jwt_secret(store, environ.get("CLIENTES_JWT_SECRET")) if with_secret else "",
             jwt_issuer=environ.get("CLIENTES_JWT_ISSUER") or None,
             jwt_audience=environ.get("CLIENTES_JWT_AUDIENCE") or None,
-            redis_url=environ.get("CLIENTES_REDIS_URL") or None,
+            redis_url=_redis_url(environ.get("CLIENTES_REDIS_URL") or None),
+            redis_stream=environ.get("CLIENTES_REDIS_STREAM") or DEFAULT_REDIS_STREAM,
+            redis_maxlen=_positive(environ, "CLIENTES_REDIS_MAXLEN", int, DEFAULT_REDIS_MAXLEN),
+            events_heartbeat=_positive(environ, "CLIENTES_EVENTS_HEARTBEAT", float, 15.0),
             host=environ.get("CLIENTES_HOST") or "127.0.0.1",
             port=_number(environ, "CLIENTES_PORT", int, 8000),
             projector=(environ.get("CLIENTES_PROJECTOR") or "in-process") != "off",
@@ -133,3 +141,18 @@ def _number(environ: Mapping[str, str], key: str, kind: type[N], default: N) -> 
         return kind(raw)
     except ValueError:
         raise SettingsError(f"{key} must be a number, not {raw!r}") from None
+
+
+def _positive(environ: Mapping[str, str], key: str, kind: type[N], default: N) -> N:
+    value = _number(environ, key, kind, default)
+    if not value > 0:
+        raise SettingsError(f"{key} must be greater than 0, not {value}")
+    return value
+
+
+def _redis_url(url: str | None) -> str | None:
+    if url is not None and urlsplit(url).scheme not in ("redis", "rediss", "unix"):
+        raise SettingsError(
+            "CLIENTES_REDIS_URL must be redis://host:port/db (or rediss://, unix://)"
+        )
+    return url

@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 import psycopg
+import redis
 from eventsourcing.persistence import (
     ApplicationRecorder,
     InterfaceError,
@@ -106,37 +107,39 @@ class Projector:
     def _follow(self) -> None:
         position = self.projection.view.max_tracking_id(self.tracking_name) or 0
         self.active = True
-        self._report_progress(position)
+        self.on_progress(position)
         while not self._stopping.is_set():
             notifications = self.recorder.select_notifications(
                 start=position, limit=self.batch_size, inclusive_of_start=False
             )
+            if notifications:
+                try:
+                    self.projection.process_batch(
+                        [
+                            (self.mapper.to_domain_event(n), Tracking(self.tracking_name, n.id))
+                            for n in notifications
+                        ]
+                    )
+                except TrackingConflict as moved:
+                    # A replay swapped the table in (or another projector got there first).
+                    logger.info("Projection %s moved on (%s)", self.projection.name, moved)
+                    position = self.projection.view.max_tracking_id(self.tracking_name) or 0
+                    self.on_progress(position)
+                    continue
+                position = notifications[-1].id
+                self.on_progress(position)
+            # Only now is the projection known to work again: reading its position
+            # proves the store is back, not what the projection writes to (Redis).
+            self._report_recovery(position)
             if not notifications:
                 # A short timeout keeps stop() prompt; an idle wake-up costs nothing.
                 self.leadership.wait_for_events(timeout=0.1)
-                continue
-            try:
-                self.projection.process_batch(
-                    [
-                        (self.mapper.to_domain_event(n), Tracking(self.tracking_name, n.id))
-                        for n in notifications
-                    ]
-                )
-            except TrackingConflict as moved:
-                # A replay swapped the table in (or another projector got there first).
-                logger.info("Projection %s moved on (%s)", self.projection.name, moved)
-                position = self.projection.view.max_tracking_id(self.tracking_name) or 0
-                self._report_progress(position)
-                continue
-            position = notifications[-1].id
-            self._report_progress(position)
 
-    def _report_progress(self, position: int) -> None:
+    def _report_recovery(self, position: int) -> None:
         self._backoff = MIN_BACKOFF
         if self._failing:
             logger.warning("Projection %s resumed at position %d", self.projection.name, position)
             self._failing = False
-        self.on_progress(position)
 
     def _report_failure(self, error: Exception) -> None:
         if not self._failing:
@@ -150,5 +153,13 @@ class Projector:
 
 
 def _is_outage(error: Exception) -> bool:
-    """A database that is away, as opposed to a fault worth a traceback."""
-    return isinstance(error, InterfaceError | OperationalError | psycopg.OperationalError | OSError)
+    """A database (or Redis) that is away, as opposed to a fault worth a traceback."""
+    return isinstance(
+        error,
+        InterfaceError
+        | OperationalError
+        | psycopg.OperationalError
+        | OSError
+        | redis.ConnectionError
+        | redis.TimeoutError,
+    )

@@ -100,3 +100,18 @@ def token(settings: Settings) -> Callable[..., str]:
 @pytest.fixture
 def auth(token: Callable[..., str]) -> dict[str, str]:
     return {"Authorization": f"Bearer {token()}"}
+
+
+@pytest.fixture
+def redis_client() -> Iterator[redis.Redis]:
+    client = redis.Redis.from_url(REDIS_URL, decode_responses=True)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def stream_name(redis_client: redis.Redis) -> Iterator[str]:
+    """A Redis stream of this test's own, deleted afterwards."""
+    name = f"test:clientes:events:{uuid.uuid4().hex}"
+    yield name
+    redis_client.delete(name)

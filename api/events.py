@@ -1,0 +1,162 @@
+"""The events feed: stored Cliente events as envelopes, in JSON pages and as Server-Sent Events."""
+
+from __future__ import annotations
+
+import logging
+import re
+import signal
+import threading
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+from types import FrameType
+from typing import Annotated, Any
+
+import anyio
+import msgspec
+import psycopg
+from eventsourcing.persistence import PersistenceError
+from litestar import Controller, get
+from litestar.di import NamedDependency
+from litestar.params import HeaderParameter, QueryParameter
+from litestar.response import ServerSentEvent, ServerSentEventMessage
+
+from api.errors import problem
+from api.openapi import problems
+from api.services import Services
+from projections.envelopes import Envelope
+from projections.feed import read_feed
+from projections.head import StoreHead
+
+logger = logging.getLogger(__name__)
+
+MAX_POSITION = 2**63 - 1
+POSITION = re.compile(r"[0-9]{1,19}")
+STREAM_BATCH = 500  # envelopes read from the store at a time by an event stream
+HEARTBEAT = ServerSentEventMessage(comment="heartbeat", data=None)
+
+After = Annotated[
+    int,
+    QueryParameter(
+        ge=0, le=MAX_POSITION, description="The events after this position (0: from the first)"
+    ),
+]
+Limit = Annotated[int, QueryParameter(ge=1, le=1000, description="At most this many events")]
+LastEventId = Annotated[
+    str | None,
+    HeaderParameter(
+        name="Last-Event-ID",
+        description="The id (position) of the last event received: resume after it. "
+        "Takes precedence over after.",
+    ),
+]
+
+
+class EventPage(msgspec.Struct, rename="camel", kw_only=True):
+    """Envelopes in position order, and the ``after`` that reads on from them."""
+
+    events: list[Envelope]
+    next: int
+
+
+class EventController(Controller):
+    path = "/api/events"
+    tags = ("events",)
+
+    @get(operation_id="listEvents", sync_to_thread=True, responses=problems(400, 401, 403, 503))
+    def list_events(
+        self, services: NamedDependency[Services], after: After = 0, limit: Limit = 100
+    ) -> EventPage:
+        """Stored Cliente events after a position, in store order; pass next as after to go on."""
+        page = read_feed(services.clientes.recorder, services.clientes.mapper, after, limit)
+        return EventPage(events=page.envelopes, next=page.read_to)
+
+    @get(
+        "/stream",
+        operation_id="streamEvents",
+        media_type="text/event-stream",
+        response_description="Events with id (the position), event (the type) and data "
+        "(the envelope); a comment line as heartbeat",
+        responses=problems(400, 401, 403, 503),
+    )
+    async def stream_events(
+        self,
+        services: NamedDependency[Services],
+        after: After = 0,
+        last_event_id: LastEventId = None,
+    ) -> ServerSentEvent:
+        """The same envelopes as Server-Sent Events (id: the position), then new ones as
+        they are recorded, with a comment as heartbeat when idle."""
+        start = after if last_event_id is None else parse_position(last_event_id)
+        services.follow_head()
+        # Reading the head here makes a store that is down a 503, not a broken stream.
+        head = await anyio.to_thread.run_sync(services.clientes.recorder.max_notification_id)
+        services.head.advance(head or 0)
+        return ServerSentEvent(follow(services, start, services.settings.events_heartbeat))
+
+
+def parse_position(raw: str) -> int:
+    if POSITION.fullmatch(raw.strip()) and (position := int(raw)) <= MAX_POSITION:
+        return position
+    raise problem(400, "Last-Event-ID must be the id of an event: a position, 0 or more")
+
+
+async def follow(
+    services: Services, position: int, heartbeat: float
+) -> AsyncIterator[ServerSentEventMessage]:
+    """Envelopes after ``position``, for as long as the client listens and the server runs."""
+    head, clientes = services.head, services.clientes
+    while not head.ended:
+        if head.position > position:
+            try:
+                page = await anyio.to_thread.run_sync(
+                    read_feed,
+                    clientes.recorder,
+                    clientes.mapper,
+                    position,
+                    STREAM_BATCH,
+                    head.position,
+                )
+            except (PersistenceError, psycopg.Error) as error:
+                # The client reconnects with Last-Event-ID and resumes once the store is back.
+                logger.warning("An event stream ended: the store failed: %s", error)
+                return
+            for event in page.envelopes:
+                yield ServerSentEventMessage(
+                    id=event.position, event=event.type, data=msgspec.json.encode(event).decode()
+                )
+            position = page.read_to
+        elif not await head.beyond(position, heartbeat) and not head.ended:
+            yield HEARTBEAT
+
+
+@contextmanager
+def streams_end_on_stop_signal(head: StoreHead) -> Iterator[None]:
+    """Ends the event streams as soon as the server is told to stop.
+
+    uvicorn lets the responses in progress finish before it shuts the app down,
+    and cancels them when its grace period is over; an event stream never
+    finishes by itself. So SIGTERM and SIGINT end the streams first, then reach
+    the server's own handler. Signals reach only the main thread; elsewhere
+    (under the test client) the app's shutdown ends the streams.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    chained: dict[int, Any] = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+
+    def end_streams(signum: int, frame: FrameType | None) -> None:
+        head.end()
+        handler = chained[signum]
+        if callable(handler):
+            handler(signum, frame)
+        elif handler == signal.SIG_DFL:
+            signal.signal(signum, signal.SIG_DFL)
+            signal.raise_signal(signum)
+
+    for signum in chained:
+        signal.signal(signum, end_streams)
+    try:
+        yield
+    finally:
+        for signum, handler in chained.items():
+            signal.signal(signum, handler)
