@@ -39,10 +39,16 @@ def server_env(store: Store, secret: str, **extra: str) -> dict[str, str]:
 class Server:
     """Starts ``clientes serve`` on a free port and stops it on exit."""
 
-    def __init__(self, env: dict[str, str], *args: str, cwd: Path | None = None) -> None:
+    def __init__(
+        self, env: dict[str, str], *args: str, cwd: Path | None = None, port_by_env: bool = False
+    ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.command = [str(CLIENTES), "serve", "--port", str(self.port), *args]
+        self.command = [str(CLIENTES), "serve", *args]
+        if port_by_env:
+            env = {**env, "CLIENTES_HOST": "127.0.0.1", "CLIENTES_PORT": str(self.port)}
+        else:
+            self.command += ["--port", str(self.port)]
         self.env = env
         self.cwd = cwd
         self.process: subprocess.Popen[bytes] | None = None

@@ -76,7 +76,7 @@ def test_on_the_embedded_store_a_dev_secret_is_made_once_and_private(tmp_path: P
 
 def test_the_dev_secret_lets_a_new_user_call_the_api_at_once(tmp_path: Path) -> None:
     env = bare_env()
-    with Server(env, cwd=tmp_path) as server:
+    with Server(env, cwd=tmp_path, port_by_env=True) as server:
         token = clientes("token", "--sub", "ana", env=env, cwd=tmp_path).stdout.strip()
         response = httpx.post(
             f"{server.url}/api/clientes", json=body(), headers={"Authorization": f"Bearer {token}"}
