@@ -25,7 +25,7 @@ from api.openapi import problems
 from api.services import Services
 from projections.envelopes import Envelope
 from projections.feed import read_feed
-from projections.head import StoreHead
+from projections.watermark import Watermark
 
 logger = logging.getLogger(__name__)
 
@@ -125,12 +125,12 @@ async def follow(
                     id=event.position, event=event.type, data=msgspec.json.encode(event).decode()
                 )
             position = page.read_to
-        elif not await head.beyond(position, heartbeat) and not head.ended:
+        elif not await head.reached(position + 1, heartbeat) and not head.ended:
             yield HEARTBEAT
 
 
 @contextmanager
-def streams_end_on_stop_signal(head: StoreHead) -> Iterator[None]:
+def streams_end_on_stop_signal(head: Watermark) -> Iterator[None]:
     """Ends the event streams as soon as the server is told to stop.
 
     uvicorn lets the responses in progress finish before it shuts the app down,

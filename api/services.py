@@ -20,16 +20,9 @@ from redis.retry import Retry
 from api.errors import ReadSideBehind
 from api.settings import Settings, Store
 from commands import Clientes, Written
-from projections import (
-    ClientesProjection,
-    ClientesView,
-    ProgressListener,
-    Projector,
-    ReadSideProgress,
-    open_view,
-)
-from projections.head import HeadWatcher, StoreHead
+from projections import ClientesProjection, ClientesView, Projector, Watermark, open_view
 from projections.leadership import FileLeadership, Leadership, PostgresLeadership, advisory_key
+from projections.listeners import Background, ChannelListener, Poller
 from projections.postgres import PostgresClientesView
 from projections.progress import ProjectionWatch
 from projections.publisher import RedisPublisher
@@ -40,13 +33,13 @@ class Services:
     settings: Settings
     clientes: Clientes
     view: ClientesView
-    progress: ReadSideProgress
+    progress: Watermark  # how far the read table has got
     projector: Projector | None = None
-    listener: ProgressListener | None = None
+    listener: Background | None = None
     watch: ProjectionWatch = field(default_factory=ProjectionWatch)
     publisher: Projector | None = None
-    head: StoreHead = field(default_factory=StoreHead)
-    head_watcher: HeadWatcher | None = None
+    head: Watermark = field(default_factory=Watermark)  # how far the event store has got
+    head_watcher: Background | None = None
     resources: ExitStack = field(default_factory=ExitStack)
     _started: list[Any] = field(default_factory=list)
 
@@ -116,8 +109,8 @@ def build_services(settings: Settings, *, projector: bool) -> Services:
     """Opens the store and, when asked, the projector that keeps the read table."""
     store = settings.store
     clientes, view = open_store(store)
-    progress = ReadSideProgress(
-        read_position=lambda: view.max_tracking_id(clientes.name),
+    progress = Watermark(
+        read=lambda: view.max_tracking_id(clientes.name),
         recheck=0.25 if store.is_postgres else 0.01,
     )
     services = Services(settings, clientes, view, progress)
@@ -127,7 +120,12 @@ def build_services(settings: Settings, *, projector: bool) -> Services:
         services.projector = runner
         services.publisher = build_publisher(settings, clientes, services.resources)
     if isinstance(view, PostgresClientesView):
-        services.listener = ProgressListener(store.conninfo, view.channel, progress)
+        services.listener = ChannelListener(
+            store.conninfo,
+            view.channel,
+            on_notify=lambda payload: progress.advance(int(payload)),
+            name="read-side-listener",
+        )
     services.head_watcher = head_watcher(store, clientes, services.head)
     clientes.on_recorded.append(services.head.advance)
     return services
@@ -181,14 +179,22 @@ def build_publisher(
     return runner
 
 
-def head_watcher(store: Store, clientes: Clientes, head: StoreHead) -> HeadWatcher:
+def head_watcher(store: Store, clientes: Clientes, head: Watermark) -> Background:
     """Moves ``head`` on the event store's notifications (PostgreSQL) or by polling (SQLite)."""
     recorder = clientes.recorder
+
+    def read_head(*_: object) -> None:
+        head.advance(recorder.max_notification_id() or 0)
+
     if store.sqlite_path is not None:
-        return HeadWatcher(head, recorder.max_notification_id)
+        return Poller(read_head, interval=0.5, name="head-poller")
     assert isinstance(recorder, PostgresApplicationRecorder)
-    return HeadWatcher(
-        head, recorder.max_notification_id, conninfo=store.conninfo, channel=recorder.channel_name
+    return ChannelListener(
+        store.conninfo,
+        recorder.channel_name,
+        on_notify=read_head,
+        on_listening=read_head,
+        name="head-listener",
     )
 
 

@@ -9,19 +9,18 @@ from eventsourcing.utils import Environment
 
 from projections.clientes import ClientesProjection
 from projections.postgres import PostgresClientesView
-from projections.progress import ProgressListener, ReadSideProgress
 from projections.rows import ClienteRow
 from projections.runner import Projector
 from projections.sqlite import SQLiteClientesView
 from projections.view import ClientesView
+from projections.watermark import Watermark
 
 __all__ = [
     "ClienteRow",
     "ClientesProjection",
     "ClientesView",
-    "ProgressListener",
     "Projector",
-    "ReadSideProgress",
+    "Watermark",
     "open_view",
 ]
 

@@ -1,4 +1,4 @@
-"""The store head that event streams wait on, and the watcher that moves it."""
+"""Watermarks that requests wait on, and the threads that move them from other processes."""
 
 from __future__ import annotations
 
@@ -10,16 +10,17 @@ import pytest
 from api.services import Services, head_watcher
 from api.settings import Store
 from commands import Clientes
-from projections.head import HeadWatcher, StoreHead
+from projections.listeners import Background, Poller
+from projections.watermark import Watermark
 from tests.support import fields
 
 
-class TestStoreHead:
+class TestWatermark:
     def test_a_waiter_wakes_when_another_thread_moves_the_head_past_it(self) -> None:
         async def scenario() -> None:
-            head = StoreHead()
+            head = Watermark()
             head.bind(asyncio.get_running_loop())
-            waiting = asyncio.create_task(head.beyond(4, timeout=10))
+            waiting = asyncio.create_task(head.reached(5, timeout=10))
             await asyncio.to_thread(head.advance, 3)
             assert not waiting.done()
             await asyncio.to_thread(head.advance, 5)
@@ -29,28 +30,28 @@ class TestStoreHead:
 
     def test_a_head_already_past_answers_at_once_and_a_quiet_one_times_out(self) -> None:
         async def scenario() -> None:
-            head = StoreHead()
+            head = Watermark()
             head.advance(7)
-            assert await head.beyond(6, timeout=0)
-            assert not await head.beyond(7, timeout=0.01)
+            assert await head.reached(7, timeout=0)
+            assert not await head.reached(8, timeout=0.01)
 
         asyncio.run(scenario())
 
     def test_the_head_never_moves_back(self) -> None:
-        head = StoreHead()
+        head = Watermark()
         head.advance(9)
         head.advance(4)
         assert head.position == 9
 
     def test_end_releases_the_waiters_and_every_later_wait(self) -> None:
         async def scenario() -> None:
-            head = StoreHead()
+            head = Watermark()
             head.bind(asyncio.get_running_loop())
-            waiting = asyncio.create_task(head.beyond(0, timeout=10))
+            waiting = asyncio.create_task(head.reached(1, timeout=10))
             await asyncio.to_thread(head.end)
             assert await waiting is False
             head.advance(3)
-            assert await head.beyond(0, timeout=10) is False
+            assert await head.reached(1, timeout=10) is False
 
         asyncio.run(scenario())
 
@@ -63,7 +64,7 @@ def other_process(store: Store) -> Iterator[Clientes]:
     clientes.close()
 
 
-def follow(watcher: HeadWatcher, head: StoreHead, writer: Clientes) -> bool:
+def follow(watcher: Background, head: Watermark, writer: Clientes) -> bool:
     """Whether the head passes what ``writer`` records, with the watcher running."""
 
     async def scenario() -> bool:
@@ -72,7 +73,7 @@ def follow(watcher: HeadWatcher, head: StoreHead, writer: Clientes) -> bool:
         try:
             written = await asyncio.to_thread(writer.create_cliente, fields(), "ana")
             assert written.position is not None
-            return await head.beyond(written.position - 1, timeout=10)
+            return await head.reached(written.position, timeout=10)
         finally:
             await asyncio.to_thread(watcher.stop)
 
@@ -83,7 +84,7 @@ def follow(watcher: HeadWatcher, head: StoreHead, writer: Clientes) -> bool:
 def test_on_postgres_the_head_follows_other_processes_writes_by_notification(
     services: Services, other_process: Clientes
 ) -> None:
-    head = StoreHead()
+    head = Watermark()
     watcher = head_watcher(services.settings.store, services.clientes, head)
     assert follow(watcher, head, other_process)
 
@@ -92,9 +93,22 @@ def test_on_postgres_the_head_follows_other_processes_writes_by_notification(
 def test_on_sqlite_the_head_follows_other_processes_writes_by_polling(
     services: Services, other_process: Clientes
 ) -> None:
-    head = StoreHead()
-    watcher = HeadWatcher(head, services.clientes.recorder.max_notification_id, poll_interval=0.05)
+    head = Watermark()
+    recorder = services.clientes.recorder
+    watcher = Poller(lambda: head.advance(recorder.max_notification_id() or 0), interval=0.05)
     assert follow(watcher, head, other_process)
+
+
+def test_a_wait_rereads_the_position_when_no_one_reports_it() -> None:
+    """The read side's watermark, when no projector here or listener tells it."""
+    reads = iter([3, 8])
+
+    async def scenario() -> bool:
+        mark = Watermark(read=lambda: next(reads), recheck=0.01)
+        mark.bind(asyncio.get_running_loop())
+        return await mark.reached(8, timeout=5)
+
+    assert asyncio.run(scenario())
 
 
 def test_this_process_writes_move_the_head_at_once(services: Services) -> None:
