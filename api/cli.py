@@ -15,7 +15,13 @@ import uvicorn
 
 from api.auth import READ, WRITE, mint_token
 from api.progress_bar import ProgressBar
-from api.services import build_projector, build_publisher, build_services, open_store
+from api.services import (
+    build_projector,
+    build_publisher,
+    build_services,
+    leadership,
+    open_store,
+)
 from api.settings import Settings, SettingsError
 from api.tail import add_arguments as add_tail_arguments
 from api.tail import tail
@@ -143,9 +149,14 @@ def replay(args: argparse.Namespace) -> int:
         batch_size=args.batch_size,
         on_progress=bar.update,
     )
+    one_at_a_time = leadership(settings.store, clientes, "replay")
     try:
+        if not one_at_a_time.acquire():
+            print("clientes: another replay is running on this store", file=sys.stderr)
+            return 2
         result = job.check() if args.check else job.rebuild()
     finally:
+        one_at_a_time.release()
         bar.finish()
         for closable in (scratch, live, clientes):
             closable.close()

@@ -12,7 +12,7 @@ import psycopg
 import pytest
 from eventsourcing.persistence import Tracking
 
-from api.services import Services
+from api.services import Services, leadership
 from api.settings import Store
 from commands import ClienteNotFound, Clientes
 from projections import ClienteRow, ClientesProjection, open_view
@@ -160,3 +160,17 @@ def test_replay_check_on_the_command_line(services: Services, live: Positions) -
     assert fixed.returncode == 0, fixed.stderr
     assert "swapped in" in fixed.stdout
     assert replay(services, "clientes_check").check().differences == []
+
+
+def test_only_one_replay_runs_at_a_time(services: Services) -> None:
+    running = leadership(services.settings.store, services.clientes, "replay")
+    assert running.acquire()
+    try:
+        env = server_env(services.settings.store, SECRET)
+        second = subprocess.run(
+            [str(CLIENTES), "replay"], env=env, capture_output=True, text=True, check=False
+        )
+    finally:
+        running.release()
+    assert second.returncode == 2
+    assert "another replay is running" in second.stderr
