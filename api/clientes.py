@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import re
 from typing import Annotated, Any
 
 import anyio
@@ -13,6 +12,7 @@ from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED
 
 from api.auth import Actor
+from api.numbers import int64
 from api.openapi import problems
 from api.schemas import (
     Cliente,
@@ -25,8 +25,6 @@ from api.schemas import (
 from api.services import Services
 from commands import ClienteNotFound
 
-CLIENTE_ID = re.compile(r"[0-9]{1,19}")
-MAX_ID = 2**63 - 1
 MAX_HISTORY = 1000
 MAX_OFFSET = 2**62  # keeps page * size within the databases' 64-bit OFFSET
 
@@ -39,7 +37,7 @@ IfMatch = Annotated[
 
 def parse_id(raw: str) -> int:
     """A positive 64-bit id; anything else names no Cliente."""
-    if CLIENTE_ID.fullmatch(raw) and 0 < (cliente_id := int(raw)) <= MAX_ID:
+    if cliente_id := int64(raw):
         return cliente_id
     raise ClienteNotFound(raw)
 
@@ -52,7 +50,8 @@ def parse_if_match(header: str | None) -> frozenset[int] | None:
     if header is None or header.strip() == "*":
         return None
     tags = (tag.strip() for tag in header.split(","))
-    return frozenset(int(tag[1:-1]) for tag in tags if re.fullmatch(r'"[0-9]{1,19}"', tag))
+    versions = (int64(tag[1:-1]) for tag in tags if len(tag) > 2 and tag[0] == tag[-1] == '"')
+    return frozenset(version for version in versions if version is not None)
 
 
 def one(cliente: Cliente, status_code: int = 200, **headers: str) -> Response[Cliente]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 import signal
 import threading
 from collections.abc import AsyncIterator, Iterator
@@ -21,6 +20,7 @@ from litestar.params import HeaderParameter, QueryParameter
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 
 from api.errors import problem
+from api.numbers import MAX_INT64, int64
 from api.openapi import problems
 from api.services import Services
 from projections.envelopes import Envelope
@@ -29,15 +29,13 @@ from projections.watermark import Watermark
 
 logger = logging.getLogger(__name__)
 
-MAX_POSITION = 2**63 - 1
-POSITION = re.compile(r"[0-9]{1,19}")
 STREAM_BATCH = 500  # envelopes read from the store at a time by an event stream
 HEARTBEAT = ServerSentEventMessage(comment="heartbeat", data=None)
 
 After = Annotated[
     int,
     QueryParameter(
-        ge=0, le=MAX_POSITION, description="The events after this position (0: from the first)"
+        ge=0, le=MAX_INT64, description="The events after this position (0: from the first)"
     ),
 ]
 Limit = Annotated[int, QueryParameter(ge=1, le=1000, description="At most this many events")]
@@ -95,7 +93,7 @@ class EventController(Controller):
 
 
 def parse_position(raw: str) -> int:
-    if POSITION.fullmatch(raw.strip()) and (position := int(raw)) <= MAX_POSITION:
+    if (position := int64(raw.strip())) is not None:
         return position
     raise problem(400, "Last-Event-ID must be the id of an event: a position, 0 or more")
 

@@ -1,8 +1,8 @@
 """The Cliente aggregate and the three events that make its history.
 
 Stored events live forever: their schema versions and upcasting are in
-commands/schema.py. Every event names the Cliente's numeric id and the actor who caused it, so
-that projections and subscribers need nothing but the event.
+commands/schema.py. Every event names the Cliente's numeric id and the actor
+who caused it, so that projections and subscribers need nothing but the event.
 """
 
 from __future__ import annotations

@@ -20,6 +20,7 @@ from typing import Any
 from eventsourcing.persistence import ApplicationRecorder, Mapper, Tracking
 
 from projections.clientes import ClientesProjection
+from projections.runner import decoded
 from projections.view import ClientesView
 
 BATCH_SIZE = 5000
@@ -91,7 +92,4 @@ class Replay:
         notifications = self.recorder.select_notifications(
             start=after, limit=self.batch_size, stop=stop, inclusive_of_start=False
         )
-        return [
-            (self.mapper.to_domain_event(n), Tracking(self.tracking_name, n.id))
-            for n in notifications
-        ]
+        return decoded(notifications, self.mapper, self.tracking_name)

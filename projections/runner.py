@@ -13,6 +13,7 @@ from eventsourcing.persistence import (
     ApplicationRecorder,
     InterfaceError,
     Mapper,
+    Notification,
     OperationalError,
     Tracking,
     TrackingRecorder,
@@ -115,10 +116,7 @@ class Projector:
             if notifications:
                 try:
                     self.projection.process_batch(
-                        [
-                            (self.mapper.to_domain_event(n), Tracking(self.tracking_name, n.id))
-                            for n in notifications
-                        ]
+                        decoded(notifications, self.mapper, self.tracking_name)
                     )
                 except TrackingConflict as moved:
                     # A replay swapped the table in (or another projector got there first).
@@ -150,6 +148,13 @@ class Projector:
                 exc_info=not _is_outage(error),
             )
             self._failing = True
+
+
+def decoded(
+    notifications: Sequence[Notification], mapper: Mapper[Any], tracking_name: str
+) -> list[tuple[Any, Tracking]]:
+    """Stored events as a projection takes them: each with its tracking position."""
+    return [(mapper.to_domain_event(n), Tracking(tracking_name, n.id)) for n in notifications]
 
 
 def _is_outage(error: Exception) -> bool:
