@@ -18,11 +18,11 @@ from api.clientes import ClienteController
 from api.errors import problem_details
 from api.events import EventController, streams_end_on_stop_signal
 from api.health import health, ready
-from api.openapi import openapi_config
+from api.methods import head_and_allow
+from api.openapi import StrictSchemas, docs_assets, openapi_config
+from api.schemas import MAX_BODY
 from api.services import Services, build_services
 from api.settings import Settings
-
-MAX_BODY = 64 * 1024
 
 
 def provide_services(state: State) -> Services:
@@ -54,12 +54,14 @@ def create_app(settings: Settings | None = None, *, projector: bool | None = Non
     api = Router(
         path="/", route_handlers=[ClienteController, EventController], guards=[require_scope]
     )
-    return Litestar(
-        route_handlers=[api, health, ready],
+    app = Litestar(
+        route_handlers=[api, health, ready, docs_assets()],
         lifespan=[lifespan],
         dependencies={"services": Provide(provide_services, sync_to_thread=False)},
         on_app_init=[jwt_auth(settings).on_app_init],
-        plugins=[ProblemDetailsPlugin(problem_details)],
+        plugins=[ProblemDetailsPlugin(problem_details), StrictSchemas()],
         request_max_body_size=MAX_BODY,
         openapi_config=openapi_config(version("clientes")),
     )
+    app.asgi_handler = head_and_allow(app)
+    return app

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import math
+import re
 from typing import Annotated, Any
 
 import anyio
 from litestar import Controller, Request, Response, delete, get, patch, post, put
 from litestar.di import NamedDependency
-from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
-from litestar.status_codes import HTTP_201_CREATED
+from litestar.openapi import ResponseSpec
+from litestar.params import JSONBody, Parameter, QueryParameter
+from litestar.status_codes import HTTP_201_CREATED, HTTP_304_NOT_MODIFIED
 
 from api.auth import Actor
-from api.numbers import int64
-from api.openapi import problems
+from api.bodies import checked_body
+from api.conditional import IfMatch, IfNoneMatch, etag, parse_etags
+from api.errors import invalid_fields
+from api.numbers import MAX_INT64
+from api.openapi import ClientesOperation, present_only, problems
 from api.schemas import (
     Cliente,
     ClienteCreate,
@@ -29,42 +34,45 @@ MAX_HISTORY = 1000
 MAX_OFFSET = 2**62  # keeps page * size within the databases' 64-bit OFFSET
 
 AuthRequest = Request[Actor, Any, Any]
-IfMatch = Annotated[
-    str | None,
-    HeaderParameter(name="If-Match", description='The ETag the change is based on, e.g. "3"'),
+ClienteId = Annotated[
+    int,
+    Parameter(
+        ge=1,
+        le=MAX_INT64,
+        description="The Cliente's id",
+        schema_extra={"format": "int64", "minimum": 1, "maximum": MAX_INT64},
+    ),
 ]
-
-
-def parse_id(raw: str) -> int:
-    """A positive 64-bit id; anything else names no Cliente."""
-    if cliente_id := int64(raw):
-        return cliente_id
-    raise ClienteNotFound(raw)
-
-
-def parse_if_match(header: str | None) -> frozenset[int] | None:
-    """The versions an If-Match accepts; None when any will do.
-
-    Only strong entity tags can match; anything unreadable matches nothing.
-    """
-    if header is None or header.strip() == "*":
-        return None
-    tags = (tag.strip() for tag in header.split(","))
-    versions = (int64(tag[1:-1]) for tag in tags if len(tag) > 2 and tag[0] == tag[-1] == '"')
-    return frozenset(version for version in versions if version is not None)
+NOT_MODIFIED = {304: ResponseSpec(None, description="The Cliente is at a version the client has")}
 
 
 def one(cliente: Cliente, status_code: int = 200, **headers: str) -> Response[Cliente]:
     return Response(
-        cliente, status_code=status_code, headers={"ETag": f'"{cliente.version}"', **headers}
+        cliente, status_code=status_code, headers={"ETag": etag(cliente.version), **headers}
     )
+
+
+def parse_version(raw: str) -> int:
+    """A whole number; one the Cliente never reached is its own 404, later."""
+    if re.fullmatch(r"[+-]?[0-9]{1,100}", raw.strip()) is None:
+        raise invalid_fields([{"field": "version", "message": "must be a whole number"}])
+    return int(raw)
+
+
+def not_modified(version: int) -> Response[Any]:
+    return Response(None, status_code=HTTP_304_NOT_MODIFIED, headers={"ETag": etag(version)})
 
 
 class ClienteController(Controller):
     path = "/api/clientes"
     tags = ("clientes",)
 
-    @get(operation_id="listClientes", sync_to_thread=True, responses=problems(400, 401, 403))
+    @get(
+        operation_class=ClientesOperation,
+        operation_id="listClientes",
+        sync_to_thread=True,
+        responses=problems(400, 401, 403, 503),
+    )
     def list_clientes(
         self,
         services: NamedDependency[Services],
@@ -81,36 +89,51 @@ class ClienteController(Controller):
             size=size,
         )
 
-    @get("/{cliente_id:str}", operation_id="getCliente", responses=problems(400, 401, 403, 404))
+    @get(
+        "/{cliente_id:int}",
+        operation_class=ClientesOperation,
+        operation_id="getCliente",
+        responses={**NOT_MODIFIED, **problems(400, 401, 403, 404, 503)},
+    )
     async def get_cliente(
         self,
         services: NamedDependency[Services],
-        cliente_id: FromPath[str],
+        cliente_id: ClienteId,
         version: Annotated[
-            int | None,
-            QueryParameter(description="Read the Cliente as it was at this version"),
+            str | None,
+            QueryParameter(
+                description="Read the Cliente as it was at this version",
+                schema_extra=present_only("integer"),
+            ),
         ] = None,
+        if_none_match: IfNoneMatch = None,
     ) -> Response[Cliente]:
         """One vigente Cliente with its ETag; with ``version``, any Cliente as it was then."""
-        number = parse_id(cliente_id)
+        conditions = parse_etags(if_none_match, "If-None-Match")
         if version is not None:
-            past = await anyio.to_thread.run_sync(services.clientes.cliente_at, number, version)
-            return one(Cliente.from_aggregate(past))
-        row = await anyio.to_thread.run_sync(services.view.get, number)
-        if row is None:
-            raise ClienteNotFound(cliente_id)
-        return one(Cliente.from_row(row))
+            number = parse_version(version)
+            past = await anyio.to_thread.run_sync(services.clientes.cliente_at, cliente_id, number)
+            cliente = Cliente.from_aggregate(past)
+        else:
+            row = await anyio.to_thread.run_sync(services.view.get, cliente_id)
+            if row is None:
+                raise ClienteNotFound(cliente_id)
+            cliente = Cliente.from_row(row)
+        if conditions is not None and not conditions.none_match(cliente.version):
+            return not_modified(cliente.version)
+        return one(cliente)
 
     @get(
-        "/{cliente_id:str}/history",
+        "/{cliente_id:int}/history",
+        operation_class=ClientesOperation,
         operation_id="getClienteHistory",
         sync_to_thread=True,
-        responses=problems(400, 401, 403, 404),
+        responses=problems(400, 401, 403, 404, 503),
     )
     def get_history(
         self,
         services: NamedDependency[Services],
-        cliente_id: FromPath[str],
+        cliente_id: ClienteId,
         after_version: Annotated[
             int,
             QueryParameter(name="afterVersion", ge=0, description="Events after this version"),
@@ -125,13 +148,17 @@ class ClienteController(Controller):
         A page holds at most ``limit`` events; for the next, pass the last
         version as ``afterVersion``.
         """
-        number = parse_id(cliente_id)
-        events = services.clientes.history(number, after_version, limit)
+        events = services.clientes.history(cliente_id, after_version, limit)
         return ClienteHistory(
-            cliente_id=number, events=[HistoryEntry.from_event(e) for e in events]
+            cliente_id=cliente_id, events=[HistoryEntry.from_event(e) for e in events]
         )
 
-    @post(operation_id="createCliente", responses=problems(400, 401, 403, 409, 413, 503))
+    @post(
+        operation_class=ClientesOperation,
+        operation_id="createCliente",
+        before_request=checked_body(partial=False),
+        responses=problems(400, 401, 403, 409, 413, 503),
+    )
     async def create_cliente(
         self,
         services: NamedDependency[Services],
@@ -146,15 +173,17 @@ class ClienteController(Controller):
         return one(cliente, HTTP_201_CREATED, Location=f"{self.path}/{cliente.id}")
 
     @put(
-        "/{cliente_id:str}",
+        "/{cliente_id:int}",
+        operation_class=ClientesOperation,
         operation_id="updateCliente",
+        before_request=checked_body(partial=True),
         responses=problems(400, 401, 403, 404, 409, 412, 413, 503),
     )
     async def update_cliente(
         self,
         services: NamedDependency[Services],
         request: AuthRequest,
-        cliente_id: FromPath[str],
+        cliente_id: ClienteId,
         data: JSONBody[ClienteUpdate],
         if_match: IfMatch = None,
     ) -> Response[Cliente]:
@@ -162,15 +191,17 @@ class ClienteController(Controller):
         return await _update(services, request, cliente_id, data, if_match)
 
     @patch(
-        "/{cliente_id:str}",
+        "/{cliente_id:int}",
+        operation_class=ClientesOperation,
         operation_id="patchCliente",
+        before_request=checked_body(partial=True),
         responses=problems(400, 401, 403, 404, 409, 412, 413, 503),
     )
     async def patch_cliente(
         self,
         services: NamedDependency[Services],
         request: AuthRequest,
-        cliente_id: FromPath[str],
+        cliente_id: ClienteId,
         data: JSONBody[ClienteUpdate],
         if_match: IfMatch = None,
     ) -> Response[Cliente]:
@@ -178,38 +209,41 @@ class ClienteController(Controller):
         return await _update(services, request, cliente_id, data, if_match)
 
     @delete(
-        "/{cliente_id:str}",
+        "/{cliente_id:int}",
+        operation_class=ClientesOperation,
         operation_id="deactivateCliente",
-        responses=problems(401, 403, 404, 412, 503),
+        responses=problems(400, 401, 403, 404, 412, 503),
     )
     async def deactivate_cliente(
         self,
         services: NamedDependency[Services],
         request: AuthRequest,
-        cliente_id: FromPath[str],
+        cliente_id: ClienteId,
         if_match: IfMatch = None,
     ) -> None:
         """Deactivates a Cliente: gone from reads, its code still taken."""
         await services.write(
-            services.clientes.deactivate_cliente,
-            parse_id(cliente_id),
-            request.user.sub,
-            parse_if_match(if_match),
+            services.clientes.deactivate_cliente, cliente_id, request.user.sub, _versions(if_match)
         )
 
 
 async def _update(
     services: Services,
     request: AuthRequest,
-    cliente_id: str,
+    cliente_id: int,
     data: ClienteUpdate,
     if_match: str | None,
 ) -> Response[Cliente]:
     written = await services.write(
         services.clientes.update_cliente,
-        parse_id(cliente_id),
+        cliente_id,
         data.changes(),
         request.user.sub,
-        parse_if_match(if_match),
+        _versions(if_match),
     )
     return one(Cliente.from_aggregate(written.cliente))
+
+
+def _versions(if_match: str | None) -> frozenset[int] | None:
+    tags = parse_etags(if_match, "If-Match")
+    return None if tags is None else tags.if_match()

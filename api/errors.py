@@ -13,7 +13,9 @@ import psycopg_pool
 from eventsourcing.persistence import InterfaceError, OperationalError
 from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
 from litestar.plugins.problem_details import ProblemDetailsConfig, ProblemDetailsException
+from litestar.status_codes import HTTP_413_REQUEST_ENTITY_TOO_LARGE
 
+from api.schemas import MAX_BODY
 from commands import (
     ClienteNotFound,
     CodigoTaken,
@@ -22,7 +24,7 @@ from commands import (
     VersionMismatch,
     VersionNotFound,
 )
-from projections.envelopes import camel
+from projections.envelopes import API_NAMES
 
 logger = logging.getLogger(__name__)
 
@@ -51,18 +53,31 @@ def problem(
     )
 
 
-def from_validation_failed(exc: ValidationFailed) -> ProblemDetailsException:
-    errors = [{"field": camel(e.field), "message": e.message} for e in exc.errors]
+def invalid_fields(errors: list[dict[str, str]]) -> ProblemDetailsException:
+    """A 400 naming every offending field, in the API's names."""
     fields = ", ".join(e["field"] for e in errors)
     return problem(400, f"Invalid fields: {fields}", errors)
+
+
+def from_validation_failed(exc: ValidationFailed) -> ProblemDetailsException:
+    return invalid_fields(
+        [{"field": API_NAMES.get(e.field, e.field), "message": e.message} for e in exc.errors]
+    )
 
 
 def from_http_exception(exc: HTTPException) -> ProblemDetailsException:
     if isinstance(exc, NotAuthorizedException):
         return problem(401, exc.detail, headers={"WWW-Authenticate": "Bearer"})
     if isinstance(exc, ValidationException) and isinstance(exc.extra, list):
-        errors = [_request_error(item) for item in exc.extra if isinstance(item, Mapping)]
+        items = [item for item in exc.extra if isinstance(item, Mapping)]
+        if any(item.get("source") == "path" for item in items):
+            # An id out of range names no Cliente, like any other unknown id.
+            return problem(404, "No Cliente has that id: ids are whole numbers from 1")
+        errors = [_request_error(item) for item in items]
         return problem(400, "; ".join(f"{e['field']}: {e['message']}" for e in errors), errors)
+    if exc.status_code == HTTP_413_REQUEST_ENTITY_TOO_LARGE:
+        limit = f"{MAX_BODY // 1024} KiB ({MAX_BODY} bytes)"
+        return problem(413, f"The body is over the limit of {limit}")
     if exc.status_code >= 500:
         return from_unexpected(exc)
     return problem(exc.status_code, exc.detail, headers=exc.headers)

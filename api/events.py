@@ -20,8 +20,8 @@ from litestar.params import HeaderParameter, QueryParameter
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 
 from api.errors import problem
-from api.numbers import MAX_INT64, int64
-from api.openapi import problems
+from api.numbers import INT64_DIGITS, MAX_INT64, int64
+from api.openapi import present_only, problems
 from api.services import Services
 from projections.envelopes import Envelope
 from projections.feed import read_feed
@@ -35,16 +35,21 @@ HEARTBEAT = ServerSentEventMessage(comment="heartbeat", data=None)
 After = Annotated[
     int,
     QueryParameter(
-        ge=0, le=MAX_INT64, description="The events after this position (0: from the first)"
+        ge=0,
+        le=MAX_INT64,
+        description="The events after this position (0: from the first)",
+        schema_extra={"minimum": 0, "maximum": MAX_INT64},
     ),
 ]
 Limit = Annotated[int, QueryParameter(ge=1, le=1000, description="At most this many events")]
+POSITION_PATTERN = rf"^[ \t]*(?:{INT64_DIGITS})[ \t]*$"
 LastEventId = Annotated[
     str | None,
     HeaderParameter(
         name="Last-Event-ID",
         description="The id (position) of the last event received: resume after it. "
         "Takes precedence over after.",
+        schema_extra=present_only("string", pattern=POSITION_PATTERN),
     ),
 ]
 
@@ -93,7 +98,7 @@ class EventController(Controller):
 
 
 def parse_position(raw: str) -> int:
-    if (position := int64(raw.strip())) is not None:
+    if (position := int64(raw.strip(" \t"))) is not None:
         return position
     raise problem(400, "Last-Event-ID must be the id of an event: a position, 0 or more")
 

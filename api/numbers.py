@@ -13,3 +13,16 @@ def int64(raw: str) -> int | None:
     if DIGITS.fullmatch(raw) and (number := int(raw)) <= MAX_INT64:
         return number
     return None
+
+
+def _not_above(bound: str) -> str:
+    """A regular expression for the strings of ``len(bound)`` digits not above ``bound``."""
+    alternatives = [bound]
+    for i, digit in enumerate(bound):
+        if digit != "0":
+            alternatives.append(f"{bound[:i]}[0-{int(digit) - 1}][0-9]{{{len(bound) - i - 1}}}")
+    return "|".join(alternatives)
+
+
+# What int64() accepts, for the OpenAPI document.
+INT64_DIGITS = f"[0-9]{{1,{len(str(MAX_INT64)) - 1}}}|{_not_above(str(MAX_INT64))}"

@@ -1,22 +1,51 @@
-"""The OpenAPI document: every problem a route can answer with."""
+"""The OpenAPI document: exact bodies, every status, headers and links; an offline docs UI."""
 
 from __future__ import annotations
 
-from litestar.openapi import OpenAPIConfig, ResponseSpec
-from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from dataclasses import dataclass, replace
+from importlib.resources import files
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from api.schemas import Problem
+from litestar._openapi.schema_generation.plugins.struct import StructSchemaPlugin
+from litestar.openapi import OpenAPIConfig, ResponseSpec
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.openapi.spec import (
+    Link,
+    OpenAPIHeader,
+    OpenAPIResponse,
+    OpenAPIType,
+    Operation,
+    Schema,
+)
+from litestar.static_files import create_static_files_router
+
+from api.schemas import MAX_BODY, ClienteCreate, ClienteUpdate, Problem
+from api.schemas import Schema as BodySchema
+from commands.validation import NUMERO_DOCUMENTO
+
+if TYPE_CHECKING:
+    from litestar import Router
+    from litestar._openapi.schema_generation import SchemaCreator
+    from litestar.typing import FieldDefinition
+
+DOCS_ASSETS = "/schema/assets"
 
 PROBLEM_DESCRIPTIONS = {
-    400: "The body, a field or a query parameter is not valid",
+    400: "The body, a field, a query parameter or a header is not valid",
     401: "The bearer token is missing, malformed, badly signed, expired or not yet valid",
     403: "The token lacks the scope the method needs",
     404: "No vigente Cliente has that id",
     409: "Another Cliente holds the codigoCliente",
-    412: "If-Match names a version the Cliente is no longer at",
-    413: "The body is over 64 KiB",
+    412: "If-Match names no version the Cliente is at",
+    413: f"The body is over {MAX_BODY // 1024} KiB",
     503: "The store is unavailable, or the change is recorded but not yet readable",
 }
+
+
+def present_only(openapi_type: str, **extra: object) -> dict[str, object]:
+    """The schema of an optional parameter: its value when sent, never null."""
+    return {"type": openapi_type, "oneOf": None, **extra}
 
 
 def problems(*statuses: int) -> dict[int, ResponseSpec]:
@@ -31,11 +60,145 @@ def problems(*statuses: int) -> dict[int, ResponseSpec]:
     }
 
 
+def _numero_follows_tipo() -> list[Schema]:
+    """numeroDocumento's rule for each tipoDocumento, as if/then conditions."""
+    return [
+        Schema(
+            schema_if=Schema(
+                properties={"tipoDocumento": Schema(const=tipo)}, required=["tipoDocumento"]
+            ),
+            then=Schema(properties={"numeroDocumento": Schema(pattern=rule.pattern)}),
+        )
+        for tipo, rule in NUMERO_DOCUMENTO.items()
+    ]
+
+
+# What JSON Schema says of a body beyond its fields: the pairing of the document's
+# type and number. An update may change one of them alone (the merged result is
+# checked); the document asks for both together, which always works.
+BODY_CONDITIONS: dict[type[BodySchema], dict[str, Any]] = {
+    ClienteCreate: {"all_of": _numero_follows_tipo()},
+    ClienteUpdate: {
+        "all_of": _numero_follows_tipo(),
+        "dependent_required": {
+            "tipoDocumento": ["numeroDocumento"],
+            "numeroDocumento": ["tipoDocumento"],
+        },
+    },
+}
+
+
+class StrictSchemas(StructSchemaPlugin):
+    """The project's Structs as they decode: unknown fields refused, conditions stated.
+
+    Litestar's own plugin describes a Struct's fields; it leaves out that
+    unknown fields are refused and what no field type can say.
+    """
+
+    def is_plugin_supported_field(self, field_definition: FieldDefinition) -> bool:
+        return not field_definition.is_union and field_definition.is_subclass_of(BodySchema)
+
+    def to_openapi_schema(
+        self, field_definition: FieldDefinition, schema_creator: SchemaCreator
+    ) -> Schema:
+        schema = super().to_openapi_schema(field_definition, schema_creator)
+        struct = field_definition.type_
+        schema.additional_properties = False
+        properties = schema.properties or {}
+        for name, member in properties.items():
+            if isinstance(member, Schema) and member.one_of and len(member.one_of) == 1:
+                # What an update may leave out is a union with UNSET: one branch is left.
+                properties[name] = _merged(member)
+        schema.description = struct.__dict__.get("__doc__")
+        for name, value in BODY_CONDITIONS.get(struct, {}).items():
+            setattr(schema, name, value)
+        return schema
+
+
+def _merged(schema: Schema) -> Schema:
+    """A schema whose oneOf has one branch, as that branch with the schema's own keywords."""
+    [branch] = schema.one_of or []
+    own = {
+        name: value
+        for name, value in vars(schema).items()
+        if value is not None and name != "one_of"
+    }
+    return replace(branch, **own) if isinstance(branch, Schema) else schema
+
+
+ETAG = OpenAPIHeader(
+    description='The Cliente\'s version as a strong entity tag, e.g. "3"',
+    required=True,
+    schema=Schema(type=OpenAPIType.STRING, pattern='^"[0-9]+"$'),
+)
+LOCATION = OpenAPIHeader(
+    description="The path of the new Cliente", required=True, schema=Schema(type=OpenAPIType.STRING)
+)
+HEADERS: dict[str, dict[str, dict[str, OpenAPIHeader]]] = {
+    "getCliente": {"200": {"ETag": ETAG}, "304": {"ETag": ETAG}},
+    "createCliente": {"201": {"ETag": ETAG, "Location": LOCATION}},
+    "updateCliente": {"200": {"ETag": ETAG}},
+    "patchCliente": {"200": {"ETag": ETAG}},
+}
+
+
+def _created_cliente(operation_id: str) -> Link:
+    return Link(operation_id=operation_id, parameters={"cliente_id": "$response.body#/id"})
+
+
+LINKS = {
+    "createCliente": {
+        "201": {
+            "GetCliente": _created_cliente("getCliente"),
+            "GetClienteHistory": _created_cliente("getClienteHistory"),
+            "UpdateCliente": _created_cliente("updateCliente"),
+            "PatchCliente": _created_cliente("patchCliente"),
+            "DeactivateCliente": _created_cliente("deactivateCliente"),
+        }
+    }
+}
+
+
+@dataclass
+class ClientesOperation(Operation):
+    """An operation with the headers and links of its responses, from the tables above."""
+
+    def __post_init__(self) -> None:
+        headers = HEADERS.get(self.operation_id or "", {})
+        links = LINKS.get(self.operation_id or "", {})
+        for status, response in (self.responses or {}).items():
+            if not isinstance(response, OpenAPIResponse):
+                continue
+            if status in headers:
+                response.headers = {**(response.headers or {}), **headers[status]}
+            if status in links:
+                response.links = dict(links[status])
+
+
+def _docs_ui() -> SwaggerRenderPlugin:
+    """Swagger UI from the files of the swagger-ui-py package: the docs need no internet."""
+    return SwaggerRenderPlugin(
+        path=["/", "/swagger"],
+        js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
+        css_url=f"{DOCS_ASSETS}/swagger-ui.css",
+        standalone_preset_js_url=f"{DOCS_ASSETS}/swagger-ui-standalone-preset.js",
+        favicon=f"<link rel='icon' type='image/png' href='{DOCS_ASSETS}/favicon-32x32.png'>",
+    )
+
+
+def docs_assets() -> Router:
+    return create_static_files_router(
+        path=DOCS_ASSETS,
+        directories=[Path(str(files("swagger_ui") / "static"))],
+        include_in_schema=False,
+    )
+
+
 def openapi_config(version: str) -> OpenAPIConfig:
     return OpenAPIConfig(
         title="Clientes",
         version=version,
         description="The registry of the clients that receive field-service work orders.",
         path="/schema",
-        render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+        render_plugins=[_docs_ui()],
     )

@@ -3,28 +3,34 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
 from commands import Cliente as ClienteAggregate
 from commands import ClienteEvent
-from commands.validation import TIPOS_CLIENTE, TIPOS_DOCUMENTO, describe_rule
+from commands.validation import (
+    CodigoCliente,
+    ContactoRepresentante,
+    Direccion,
+    Email,
+    Nombre,
+    NumeroDocumento,
+    Telefono,
+    TipoCliente,
+    TipoDocumento,
+    describe_rule,
+)
 from projections.envelopes import event_data
 from projections.rows import ClienteRow
 
-ENUMS = {"tipo_cliente": list(TIPOS_CLIENTE), "tipo_documento": list(TIPOS_DOCUMENTO)}
+MAX_BODY = 64 * 1024  # bytes a request body may have
 
 
 def rule(name: str) -> Meta:
-    """Documents a field's rule; commands.validation checks it (after trimming)."""
-    extra = {"enum": ENUMS[name]} if name in ENUMS else {}
-    return Meta(extra_json_schema={"description": describe_rule(name), "extra": extra})
-
-
-TipoCliente = Annotated[str, Meta(extra_json_schema={"extra": {"enum": list(TIPOS_CLIENTE)}})]
-TipoDocumento = Annotated[str, Meta(extra_json_schema={"extra": {"enum": list(TIPOS_DOCUMENTO)}})]
+    """Documents a field's rule in words; its pattern comes with its type."""
+    return Meta(description=describe_rule(name))
 
 
 class Schema(msgspec.Struct, forbid_unknown_fields=True, rename="camel", kw_only=True):
@@ -64,18 +70,19 @@ class Cliente(Schema):
 
 
 class ClienteCreate(Schema):
-    """A new Cliente. Every field is checked and every offending one named,
-    so none is enforced while decoding; the descriptions give the rules."""
+    """A new Cliente. numeroDocumento must also follow the rule of its tipoDocumento."""
 
-    codigo_cliente: Annotated[str | None, rule("codigo_cliente")] = None
-    nombre: Annotated[str | None, rule("nombre")] = None
-    tipo_cliente: Annotated[str | None, rule("tipo_cliente")] = None
-    tipo_documento: Annotated[str | None, rule("tipo_documento")] = None
-    numero_documento: Annotated[str | None, rule("numero_documento")] = None
-    direccion: Annotated[str | None, rule("direccion")] = None
-    telefono: Annotated[str | None, rule("telefono")] = None
-    email: Annotated[str | None, rule("email")] = None
-    contacto_representante: Annotated[str | None, rule("contacto_representante")] = None
+    codigo_cliente: Annotated[CodigoCliente, rule("codigo_cliente")]
+    nombre: Annotated[Nombre, rule("nombre")]
+    tipo_cliente: Annotated[TipoCliente, rule("tipo_cliente")]
+    tipo_documento: Annotated[TipoDocumento, rule("tipo_documento")]
+    numero_documento: Annotated[NumeroDocumento, rule("numero_documento")]
+    direccion: Annotated[Direccion, rule("direccion")] | None = None
+    telefono: Annotated[Telefono, rule("telefono")] | None = None
+    email: Annotated[Email, rule("email")] | None = None
+    contacto_representante: (
+        Annotated[ContactoRepresentante, rule("contacto_representante")] | None
+    ) = None
 
     def fields(self) -> dict[str, str | None]:
         return msgspec.structs.asdict(self)
@@ -85,17 +92,17 @@ class ClienteUpdate(Schema):
     """A partial update: absent fields stay, null clears an optional field.
     The merged result must pass the same rules as a new Cliente."""
 
-    codigo_cliente: Annotated[str | None, rule("codigo_cliente")] | UnsetType = UNSET
-    nombre: Annotated[str | None, rule("nombre")] | UnsetType = UNSET
-    tipo_cliente: Annotated[str | None, rule("tipo_cliente")] | UnsetType = UNSET
-    tipo_documento: Annotated[str | None, rule("tipo_documento")] | UnsetType = UNSET
-    numero_documento: Annotated[str | None, rule("numero_documento")] | UnsetType = UNSET
-    direccion: Annotated[str | None, rule("direccion")] | UnsetType = UNSET
-    telefono: Annotated[str | None, rule("telefono")] | UnsetType = UNSET
-    email: Annotated[str | None, rule("email")] | UnsetType = UNSET
-    contacto_representante: Annotated[str | None, rule("contacto_representante")] | UnsetType = (
-        UNSET
-    )
+    codigo_cliente: Annotated[CodigoCliente, rule("codigo_cliente")] | UnsetType = UNSET
+    nombre: Annotated[Nombre, rule("nombre")] | UnsetType = UNSET
+    tipo_cliente: Annotated[TipoCliente, rule("tipo_cliente")] | UnsetType = UNSET
+    tipo_documento: Annotated[TipoDocumento, rule("tipo_documento")] | UnsetType = UNSET
+    numero_documento: Annotated[NumeroDocumento, rule("numero_documento")] | UnsetType = UNSET
+    direccion: Annotated[Direccion, rule("direccion")] | UnsetType | None = UNSET
+    telefono: Annotated[Telefono, rule("telefono")] | UnsetType | None = UNSET
+    email: Annotated[Email, rule("email")] | UnsetType | None = UNSET
+    contacto_representante: (
+        Annotated[ContactoRepresentante, rule("contacto_representante")] | UnsetType | None
+    ) = UNSET
 
     def changes(self) -> dict[str, str | None]:
         return {
@@ -152,3 +159,19 @@ class Problem(Schema):
     detail: str
     type: str = "about:blank"
     errors: list[FieldProblem] | UnsetType = UNSET
+
+
+class ReadinessCheck(Schema):
+    """One thing readiness depends on; the figures say how far it has got."""
+
+    ok: bool
+    position: int | UnsetType = UNSET
+    lag_events: int | UnsetType = UNSET
+    lag_seconds: float | UnsetType = UNSET
+    running: bool | UnsetType = UNSET
+    detail: str | UnsetType = UNSET
+
+
+class Readiness(Schema):
+    status: Literal["ready", "not ready"]
+    checks: dict[str, ReadinessCheck]

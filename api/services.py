@@ -6,11 +6,13 @@ import asyncio
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import anyio
 import psycopg
 import redis
+from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import InfrastructureFactory
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.utils import Environment
@@ -27,6 +29,13 @@ from projections.postgres import PostgresClientesView
 from projections.progress import ProjectionWatch
 from projections.publisher import RedisPublisher
 
+FIRST_WAIT = 1.0  # seconds a write waits before it asks whether a projector runs: a
+# standby takes over within a second of the active one stopping
+NO_PROJECTOR = (
+    "The change is recorded, but no projector is running to make it readable: "
+    "start `clientes project`, or `clientes serve` without --no-projector"
+)
+
 
 @dataclass
 class Services:
@@ -40,6 +49,7 @@ class Services:
     publisher: Projector | None = None
     head: Watermark = field(default_factory=Watermark)  # how far the event store has got
     head_watcher: Background | None = None
+    projection_lock: Leadership | None = None  # to learn whether any process projects
     resources: ExitStack = field(default_factory=ExitStack)
     _started: list[Any] = field(default_factory=list)
 
@@ -70,12 +80,36 @@ class Services:
         self.clientes.close()
         self.view.close()
 
+    def oldest_unapplied(self, position: int) -> datetime | None:
+        """When the first event after ``position`` was recorded; None if there is none."""
+        recorder, mapper = self.clientes.recorder, self.clientes.mapper
+        upcoming = recorder.select_notifications(start=position, limit=1, inclusive_of_start=False)
+        if not upcoming:
+            return None
+        event: Aggregate.Event = mapper.to_domain_event(upcoming[0])  # type: ignore[assignment]
+        return event.timestamp
+
+    def projector_running(self) -> bool:
+        """Whether a projector, here or in another process, keeps the read table."""
+        if self.projector is not None and self.projector.active:
+            return True
+        return self.projection_lock is not None and self.projection_lock.held()
+
     async def write(self, command: Callable[..., Written], *args: Any) -> Written:
-        """Runs a command off the event loop, then waits until its change is readable."""
+        """Runs a command off the event loop, then waits until its change is readable.
+
+        A write that is not readable within a second asks whether any projector
+        runs at all, and says so at once if none does (the change stays recorded).
+        """
         written = await anyio.to_thread.run_sync(command, *args)
-        if written.position is not None and not await self.progress.reached(
-            written.position, self.settings.write_timeout
-        ):
+        if written.position is None:
+            return written
+        timeout = self.settings.write_timeout
+        if await self.progress.reached(written.position, min(timeout, FIRST_WAIT)):
+            return written
+        if not await anyio.to_thread.run_sync(self.projector_running):
+            raise ReadSideBehind(NO_PROJECTOR)
+        if not await self.progress.reached(written.position, max(0.0, timeout - FIRST_WAIT)):
             raise ReadSideBehind(
                 "The change is recorded but not readable yet; read it again shortly"
             )
@@ -126,6 +160,7 @@ def build_services(settings: Settings, *, projector: bool) -> Services:
             on_notify=lambda payload: progress.advance(int(payload)),
             name="read-side-listener",
         )
+    services.projection_lock = leadership(store, clientes, ClientesProjection.name)
     services.head_watcher = head_watcher(store, clientes, services.head)
     clientes.on_recorded.append(services.head.advance)
     return services

@@ -164,7 +164,8 @@ class Clientes(Application[UUID]):
         except AggregateNotFoundError:
             return None
         if index.cliente_id is not None and index.cliente_id != cliente_id:
-            raise CodigoTaken(codigo)
+            holder = self.get_cliente(index.cliente_id)
+            raise CodigoTaken(codigo, holder.cliente_id, vigente=holder.vigente)
         return index
 
     @staticmethod

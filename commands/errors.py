@@ -25,9 +25,13 @@ class VersionNotFound(ClientesError):
 class CodigoTaken(ClientesError):
     """Another Cliente, vigente or not, already holds the code."""
 
-    def __init__(self, codigo_cliente: str) -> None:
-        super().__init__(f"codigoCliente {codigo_cliente!r} is already taken")
+    def __init__(self, codigo_cliente: str, holder: int, *, vigente: bool) -> None:
+        why = "" if vigente else ", which is deactivated: a code stays taken after deactivation"
+        super().__init__(
+            f"codigoCliente {codigo_cliente!r} is already taken by Cliente {holder}{why}"
+        )
         self.codigo_cliente = codigo_cliente
+        self.holder = holder
 
 
 class VersionMismatch(ClientesError):

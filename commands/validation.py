@@ -1,14 +1,19 @@
 """The rules a Cliente's fields obey, declared once.
 
-Strings are trimmed first; an optional field that is empty after trimming
-becomes null. Every offending field is reported, not only the first, which
-is why each field is checked on its own rather than by converting a whole
-Struct (msgspec stops at the first error).
+Each rule is a regular expression over the value as it arrives, surrounding
+spaces included, so that the same text both decides here and documents the
+API (the OpenAPI document shows these patterns). Trimming is spelled out:
+a value may carry spaces, tabs and line breaks around it, never inside it,
+and the rule applies to what is left. An optional field left empty becomes
+null. Every offending field is reported, not only the first.
 """
 
-import unicodedata
-from collections.abc import Mapping
-from typing import Annotated, Any, Final, Literal
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from typing import Annotated, Final, Literal
 
 import msgspec
 from msgspec import Meta
@@ -21,50 +26,105 @@ TipoDocumento = Literal["RUC", "DNI", "CE", "OTRO"]
 TIPOS_CLIENTE: Final = ("PERSONA", "EMPRESA", "OTRO")
 TIPOS_DOCUMENTO: Final = ("RUC", "DNI", "CE", "OTRO")
 
+SPACE: Final = " \t\n\r"  # what trimming removes from both ends
+
+_AROUND = r"[ \t\n\r]*"
+_PRINTABLE = r"[^\x00-\x1f\x7f-\x9f]"  # anything but a control character
+_VISIBLE = r"[^ \x00-\x1f\x7f-\x9f]"  # printable, and not a space
+
 # Deliberately plain: a local part of the usual characters, an "@", and a
 # domain of dot-separated labels ending in an alphabetic top-level domain.
-EMAIL_PATTERN: Final = (
-    r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
-    r"@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
+_EMAIL = (
+    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
 )
 
-Nombre = Annotated[str, Meta(min_length=1, max_length=150)]
-CodigoCliente = Annotated[str, Meta(pattern=r"^[A-Za-z0-9._-]{1,50}$")]
-Direccion = Annotated[str, Meta(max_length=200)]
-Telefono = Annotated[str, Meta(pattern=r"^[0-9 +()-]{6,20}$")]
-Email = Annotated[str, Meta(max_length=254, pattern=EMAIL_PATTERN)]
-ContactoRepresentante = Annotated[str, Meta(max_length=150)]
 
-NumeroRuc = Annotated[str, Meta(pattern=r"^[0-9]{11}$")]
-NumeroDni = Annotated[str, Meta(pattern=r"^[0-9]{8}$")]
-NumeroCe = Annotated[str, Meta(pattern=r"^[A-Za-z0-9]{9,12}$")]
-NumeroOtro = Annotated[str, Meta(min_length=1, max_length=20)]
+def _trimmed(inner: str, *, optional: bool = False) -> str:
+    """``inner`` with trimmable spaces around it; with ``optional``, or nothing at all."""
+    return f"^{_AROUND}(?:{inner}){'?' if optional else ''}{_AROUND}$"
 
-NUMERO_DOCUMENTO_RULES: Final[Mapping[str, tuple[Any, str]]] = {
-    "RUC": (NumeroRuc, "must be exactly 11 digits for RUC"),
-    "DNI": (NumeroDni, "must be exactly 8 digits for DNI"),
-    "CE": (NumeroCe, "must be 9 to 12 letters or digits for CE"),
-    "OTRO": (NumeroOtro, "must be 1 to 20 characters for OTRO"),
+
+def _text(most: int) -> str:
+    """1 to ``most`` printable characters that start and end with a visible one."""
+    return f"{_VISIBLE}(?:{_PRINTABLE}{{0,{most - 2}}}{_VISIBLE})?"
+
+
+@dataclass(frozen=True)
+class Rule:
+    pattern: str
+    message: str
+    most: int | None = None  # characters, after trimming, when the pattern cannot count them
+
+    def allows(self, value: str) -> bool:
+        trimmed = value.strip(SPACE)
+        if self.most is not None and len(trimmed) > self.most:
+            return False
+        # fullmatch: a "$" would otherwise let a value end in a line break.
+        return re.fullmatch(self.pattern, value) is not None
+
+
+def _one_of(values: Collection[str]) -> str:
+    return "^(?:" + "|".join(values) + ")$"
+
+
+CODIGO_CLIENTE: Final = Rule(
+    _trimmed(r"[A-Za-z0-9._-]{1,50}"), "must be 1 to 50 characters from A-Z a-z 0-9 . _ -"
+)
+NOMBRE: Final = Rule(_trimmed(_text(150)), "must be 1 to 150 characters, none of them control")
+TIPO_CLIENTE: Final = Rule(_one_of(TIPOS_CLIENTE), "must be one of " + ", ".join(TIPOS_CLIENTE))
+TIPO_DOCUMENTO: Final = Rule(
+    _one_of(TIPOS_DOCUMENTO), "must be one of " + ", ".join(TIPOS_DOCUMENTO)
+)
+DIRECCION: Final = Rule(
+    _trimmed(_text(200), optional=True), "must be at most 200 characters, none of them control"
+)
+TELEFONO: Final = Rule(
+    _trimmed(r"[0-9+()-][0-9 +()-]{4,18}[0-9+()-]", optional=True),
+    "must be 6 to 20 characters from digits, space, + - ( )",
+)
+EMAIL: Final = Rule(
+    _trimmed(_EMAIL, optional=True),
+    "must be a valid e-mail address of at most 254 characters",
+    most=254,
+)
+CONTACTO_REPRESENTANTE: Final = Rule(
+    _trimmed(_text(150), optional=True), "must be at most 150 characters, none of them control"
+)
+
+# numeroDocumento follows tipoDocumento; OTRO's rule admits every other one's numbers.
+NUMERO_DOCUMENTO: Final[Mapping[str, Rule]] = {
+    "RUC": Rule(_trimmed(r"[0-9]{11}"), "must be exactly 11 digits for RUC"),
+    "DNI": Rule(_trimmed(r"[0-9]{8}"), "must be exactly 8 digits for DNI"),
+    "CE": Rule(_trimmed(r"[A-Za-z0-9]{9,12}"), "must be 9 to 12 letters or digits for CE"),
+    "OTRO": Rule(_trimmed(_text(20)), "must be 1 to 20 characters for OTRO"),
 }
+ANY_NUMERO_DOCUMENTO: Final = Rule(NUMERO_DOCUMENTO["OTRO"].pattern, "must be 1 to 20 characters")
 
-# field name -> (type it must convert to, message when it does not)
-FIELD_RULES: Final[Mapping[str, tuple[Any, str]]] = {
-    "codigo_cliente": (CodigoCliente, "must be 1 to 50 characters from A-Z a-z 0-9 . _ -"),
-    "nombre": (Nombre, "must be 1 to 150 characters"),
-    "tipo_cliente": (TipoCliente, "must be one of " + ", ".join(TIPOS_CLIENTE)),
-    "tipo_documento": (TipoDocumento, "must be one of " + ", ".join(TIPOS_DOCUMENTO)),
-    "direccion": (Direccion, "must be at most 200 characters"),
-    "telefono": (Telefono, "must be 6 to 20 characters from digits, space, + - ( )"),
-    "email": (Email, "must be a valid e-mail address of at most 254 characters"),
-    "contacto_representante": (ContactoRepresentante, "must be at most 150 characters"),
+RULES: Final[Mapping[str, Rule]] = {
+    "codigo_cliente": CODIGO_CLIENTE,
+    "nombre": NOMBRE,
+    "tipo_cliente": TIPO_CLIENTE,
+    "tipo_documento": TIPO_DOCUMENTO,
+    "numero_documento": ANY_NUMERO_DOCUMENTO,
+    "direccion": DIRECCION,
+    "telefono": TELEFONO,
+    "email": EMAIL,
+    "contacto_representante": CONTACTO_REPRESENTANTE,
 }
-
-# Control characters (NUL among them, which PostgreSQL text cannot hold) and lone surrogates.
-UNPRINTABLE: Final = frozenset({"Cc", "Cs"})
 
 REQUIRED: Final = frozenset(
     {"codigo_cliente", "nombre", "tipo_cliente", "tipo_documento", "numero_documento"}
 )
+
+# The rules as types, for the schemas that document them.
+CodigoCliente = Annotated[str, Meta(pattern=CODIGO_CLIENTE.pattern)]
+Nombre = Annotated[str, Meta(pattern=NOMBRE.pattern)]
+NumeroDocumento = Annotated[str, Meta(pattern=ANY_NUMERO_DOCUMENTO.pattern)]
+Direccion = Annotated[str, Meta(pattern=DIRECCION.pattern)]
+Telefono = Annotated[str, Meta(pattern=TELEFONO.pattern)]
+Email = Annotated[str, Meta(pattern=EMAIL.pattern, max_length=254)]
+ContactoRepresentante = Annotated[str, Meta(pattern=CONTACTO_REPRESENTANTE.pattern)]
 
 
 class ClienteDatos(msgspec.Struct, frozen=True, kw_only=True):
@@ -87,20 +147,50 @@ FIELDS: Final = ClienteDatos.__struct_fields__
 def describe_rule(name: str) -> str:
     """The rule of a field in words, for documentation."""
     if name == "numero_documento":
-        rule = "; ".join(message for _, message in NUMERO_DOCUMENTO_RULES.values())
+        rule = "; ".join(r.message for r in NUMERO_DOCUMENTO.values())
     else:
-        rule = FIELD_RULES[name][1]
-    return f"{'Required' if name in REQUIRED else 'Optional'}; {rule} (after trimming)."
+        rule = RULES[name].message
+    necessity = "Required" if name in REQUIRED else "Optional (empty or null: none)"
+    trimming = (
+        "" if name in ("tipo_cliente", "tipo_documento") else " Spaces around it are trimmed."
+    )
+    return f"{necessity}; {rule}.{trimming}"
 
 
 def normalise(name: str, value: str | None) -> str | None:
     """Trims a value; an optional field left empty becomes None."""
     if value is None:
         return None
-    value = value.strip()
+    value = value.strip(SPACE)
     if not value and name not in REQUIRED:
         return None
     return value
+
+
+def field_errors(
+    values: Mapping[str, str | None], require: Collection[str] = ()
+) -> list[FieldError]:
+    """What is wrong with each of ``values``, and which of ``require`` is missing.
+
+    numeroDocumento is checked against the tipoDocumento among ``values`` when
+    that one is valid, against what any tipoDocumento admits when it is absent,
+    and not at all when it is invalid (tipoDocumento carries the error).
+    """
+    errors = [FieldError(name, "is not a field") for name in values if name not in RULES]
+    for name in FIELDS:
+        if name not in values:
+            if name in require:
+                errors.append(FieldError(name, "is required"))
+            continue
+        value = values[name]
+        if value is None:
+            if name in REQUIRED:
+                errors.append(FieldError(name, "is required"))
+            continue
+        rule = _numero_rule(values) if name == "numero_documento" else RULES[name]
+        if rule is not None and not rule.allows(value):
+            errors.append(FieldError(name, rule.message))
+    return sorted(errors, key=_field_order)
 
 
 def validate(values: Mapping[str, str | None]) -> ClienteDatos:
@@ -108,35 +198,20 @@ def validate(values: Mapping[str, str | None]) -> ClienteDatos:
 
     Raises ValidationFailed naming every offending field.
     """
-    unknown = values.keys() - set(FIELDS)
-    if unknown:
-        raise ValidationFailed([FieldError(name, "is not a field") for name in sorted(unknown)])
-    normalised = {name: normalise(name, values.get(name)) for name in FIELDS}
-    errors = [
-        FieldError(name, message)
-        for name in FIELDS
-        if (message := _check(name, normalised)) is not None
-    ]
+    errors = field_errors(values, require=REQUIRED)
     if errors:
         raise ValidationFailed(errors)
-    return msgspec.convert(normalised, ClienteDatos)
+    return msgspec.convert(
+        {name: normalise(name, values.get(name)) for name in FIELDS}, ClienteDatos
+    )
 
 
-def _check(name: str, values: Mapping[str, str | None]) -> str | None:
-    value = values[name]
-    if value is None:
-        return "is required" if name in REQUIRED else None
-    if any(unicodedata.category(char) in UNPRINTABLE for char in value):
-        return "must not contain control characters"
-    if name == "numero_documento":
-        tipo = values["tipo_documento"] or ""
-        if tipo not in NUMERO_DOCUMENTO_RULES:
-            return None  # tipoDocumento carries the error; no rule to check against
-        rule, message = NUMERO_DOCUMENTO_RULES[tipo]
-    else:
-        rule, message = FIELD_RULES[name]
-    try:
-        msgspec.convert(value, rule)
-    except msgspec.ValidationError:
-        return message
-    return None
+def _numero_rule(values: Mapping[str, str | None]) -> Rule | None:
+    if "tipo_documento" not in values:
+        return ANY_NUMERO_DOCUMENTO
+    return NUMERO_DOCUMENTO.get(values["tipo_documento"] or "")
+
+
+def _field_order(error: FieldError) -> tuple[int, str]:
+    known = error.field in RULES
+    return (FIELDS.index(error.field) if known else len(FIELDS), error.field)

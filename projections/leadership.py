@@ -40,6 +40,10 @@ class Leadership(Protocol):
         """Gives up the role (or the attempt at it)."""
         ...
 
+    def held(self) -> bool:
+        """Whether some process, this one included, holds the role now."""
+        ...
+
 
 def advisory_key(*parts: str) -> int:
     """A stable signed 64-bit key for pg_advisory_lock."""
@@ -79,6 +83,18 @@ class PostgresLeadership:
             self._conn.close()  # ends the session, and with it the lock and the LISTEN
             self._conn = None
 
+    def held(self) -> bool:
+        # pg_locks shows a bigint advisory key as its high and low 32 bits.
+        high, low = (self._key >> 32) & 0xFFFFFFFF, self._key & 0xFFFFFFFF
+        with psycopg.connect(self._conninfo, autocommit=True, connect_timeout=5) as conn:
+            row = conn.execute(
+                "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted"
+                " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+                " AND classid::bigint = %s AND objid::bigint = %s AND objsubid = 1)",
+                (high, low),
+            ).fetchone()
+        return bool(row and row[0])
+
 
 class FileLeadership:
     def __init__(self, path: Path, poll_interval: float = 0.01) -> None:
@@ -108,3 +124,15 @@ class FileLeadership:
         if self._fd is not None:
             os.close(self._fd)  # closing the descriptor drops the lock
             self._fd = None
+
+    def held(self) -> bool:
+        if self._fd is not None:
+            return True
+        fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)  # refused while a holder has it
+        except BlockingIOError:
+            return True
+        finally:
+            os.close(fd)
+        return False

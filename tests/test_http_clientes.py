@@ -8,32 +8,10 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
-from tests.support import body
+from tests.support import assert_problem, body, create, error_fields
 
 Client = TestClient[Any]
 RFC3339_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")
-
-
-def create(client: Client, auth: dict[str, str], **overrides: object) -> dict[str, Any]:
-    response = client.post("/api/clientes", json=body(**overrides), headers=auth)
-    assert response.status_code == 201, response.text
-    created: dict[str, Any] = response.json()
-    return created
-
-
-def assert_problem(response: Any, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    problem: dict[str, Any] = response.json()
-    assert problem["status"] == status
-    assert problem["title"]
-    assert isinstance(problem["detail"], str)
-    assert "Traceback" not in response.text
-    return problem
-
-
-def error_fields(response: Any) -> list[str]:
-    return [error["field"] for error in assert_problem(response, 400)["errors"]]
 
 
 class TestCreate:
@@ -231,6 +209,16 @@ class TestRead:
         assert error_fields(response) == [query.split("=", maxsplit=1)[0]]
 
 
+def rename_if_match(
+    client: Client, auth: dict[str, str], cliente: dict[str, Any], if_match: str
+) -> Any:
+    return client.patch(
+        f"/api/clientes/{cliente['id']}",
+        json={"nombre": "Otra"},
+        headers={**auth, "If-Match": if_match},
+    )
+
+
 class TestUpdate:
     @pytest.mark.parametrize("method", ["PUT", "PATCH"])
     def test_changes_only_the_fields_in_the_body(
@@ -328,18 +316,31 @@ class TestUpdate:
         )
         assert response.status_code == 200
 
-    @pytest.mark.parametrize("if_match", ['"2"', 'W/"1"', "garbage"])
-    def test_if_match_with_a_stale_or_unusable_etag_is_412(
+    @pytest.mark.parametrize("if_match", ['"2"', 'W/"1"', '"x"', '"2", W/"1"', "", " , "])
+    def test_if_match_with_a_stale_or_weak_etag_is_412(
         self, client: Client, auth: dict[str, str], if_match: str
     ) -> None:
         cliente = create(client, auth)
-        response = client.put(
-            f"/api/clientes/{cliente['id']}",
-            json={"nombre": "Otra"},
-            headers={**auth, "If-Match": if_match},
-        )
-        assert_problem(response, 412)
+        assert_problem(rename_if_match(client, auth, cliente, if_match), 412)
         assert client.get(f"/api/clientes/{cliente['id']}", headers=auth).json() == cliente
+
+    @pytest.mark.parametrize("if_match", ["1", "banana", '"1', "W/1", '"1" "2"', '*, "1"'])
+    def test_if_match_that_is_not_entity_tags_is_400_saying_how_to_write_one(
+        self, client: Client, auth: dict[str, str], if_match: str
+    ) -> None:
+        cliente = create(client, auth)
+        problem = assert_problem(rename_if_match(client, auth, cliente, if_match), 400)
+        assert 'e.g. If-Match: "3"' in problem["detail"]
+        assert problem["errors"][0]["field"] == "If-Match"
+        assert client.get(f"/api/clientes/{cliente['id']}", headers=auth).json() == cliente
+
+    @pytest.mark.parametrize("if_match", ['"1"', '"7", "1"', "*", ' "1" ', '"7", , "1"'])
+    def test_if_match_naming_the_current_version_among_others_succeeds(
+        self, client: Client, auth: dict[str, str], if_match: str
+    ) -> None:
+        cliente = create(client, auth)
+        response = rename_if_match(client, auth, cliente, if_match)
+        assert response.status_code == 200, response.text
 
     def test_an_unknown_cliente_is_404(self, client: Client, auth: dict[str, str]) -> None:
         assert_problem(client.put("/api/clientes/77", json={"nombre": "X"}, headers=auth), 404)

@@ -1,0 +1,105 @@
+"""Request bodies, read whole before Litestar decodes them, so every problem is named at once.
+
+msgspec stops at a body's first problem. This reads the JSON once, checks its
+shape (an object, not nested too deeply, valid UTF-8), then every member:
+unknown names, wrong types and the field rules together. What passes is what
+the handler's Struct decodes without a second look; the decoded object is
+handed on to Litestar, so the body is parsed once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+import msgspec
+from litestar import Request
+from litestar.utils.scope.state import ScopeState
+
+from api.errors import invalid_fields, problem
+from commands import FieldError
+from commands.validation import FIELDS, REQUIRED, field_errors
+from projections.envelopes import API_NAMES
+
+_NAMES = {api_name: name for name, api_name in API_NAMES.items()}
+
+
+def decode_object(body: bytes) -> dict[str, Any]:
+    """The body as a JSON object; a 400 problem saying where it is not one."""
+    if not body.strip():
+        raise problem(400, "The body is empty: a JSON object is expected")
+    try:
+        decoded = msgspec.json.decode(body)
+    except RecursionError:
+        raise problem(
+            400, "The body is nested too deeply: a flat JSON object is expected"
+        ) from None
+    except msgspec.DecodeError as error:
+        raise problem(400, f"The body is not valid JSON: {_where(body, str(error))}") from None
+    if not isinstance(decoded, dict):
+        raise problem(400, f"The body is a JSON {_kind(decoded)}: a JSON object is expected")
+    return decoded
+
+
+def cliente_fields(members: dict[str, Any], *, partial: bool) -> dict[str, str | None]:
+    """The members of a Cliente body in the domain's names; a 400 naming every bad one."""
+    errors: list[FieldError] = []
+    unknown: list[str] = []
+    fields: dict[str, str | None] = {}
+    for key, value in members.items():
+        name = _NAMES.get(key)
+        if name is None:
+            unknown.append(key)
+        elif isinstance(value, str) or (value is None and name not in REQUIRED):
+            fields[name] = value
+        elif value is None:
+            errors.append(FieldError(name, "is required: it cannot be null"))
+        else:
+            kind = "a string" if name in REQUIRED else "a string or null"
+            errors.append(FieldError(name, f"must be {kind}, not {_kind(value)}"))
+    mistyped = {e.field for e in errors}
+    errors += field_errors(fields, require=() if partial else REQUIRED - mistyped)
+    if errors or unknown:
+        raise invalid_fields(
+            [
+                {"field": API_NAMES[e.field], "message": e.message}
+                for e in sorted(errors, key=_order)
+            ]
+            + [{"field": key, "message": "is not a field"} for key in unknown]
+        )
+    return fields
+
+
+BeforeRequest = Callable[[Request[Any, Any, Any]], Coroutine[Any, Any, None]]
+
+
+def checked_body(*, partial: bool) -> BeforeRequest:
+    """A before-request hook that reads a Cliente body whole: a new one, or a partial update."""
+
+    async def check(request: Request[Any, Any, Any]) -> None:
+        members = decode_object(await request.body())
+        cliente_fields(members, partial=partial)
+        ScopeState.from_scope(request.scope).json = members
+
+    return check
+
+
+def _where(body: bytes, message: str) -> str:
+    """msgspec's message with the line and column it points at."""
+    head, _, tail = message.partition(" (byte ")
+    offset = int(tail.rstrip(")")) if tail else len(body)
+    reason = head.removeprefix("JSON is malformed: ")
+    if not tail:
+        reason = "it ends too early" if "truncated" in head else reason
+    line = body.count(b"\n", 0, offset) + 1
+    column = offset - (body.rfind(b"\n", 0, offset) + 1) + 1
+    return f"{reason} at line {line}, column {column}"
+
+
+def _order(error: FieldError) -> int:
+    return FIELDS.index(error.field)
+
+
+def _kind(value: object) -> str:
+    kinds = {dict: "object", list: "array", str: "string", bool: "boolean", type(None): "null"}
+    return kinds.get(type(value), "number")

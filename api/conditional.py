@@ -1,0 +1,90 @@
+"""Conditional requests: the entity tags of If-Match and If-None-Match.
+
+A Cliente's entity tag is its version in quotes (``"3"``). Both headers take
+``*`` or a comma-separated list of entity tags (RFC 9110); a weak tag
+(``W/"3"``) never satisfies If-Match, and does satisfy If-None-Match. A value
+that is not entity tags at all is refused, saying how to write one.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Annotated, Final
+
+from litestar.params import HeaderParameter
+
+from api.errors import problem
+from api.numbers import int64
+from api.openapi import present_only
+
+_TAG = r'(?:W/)?"[!#-~]*"'
+# RFC 9110's list syntax: elements may be empty (an empty value is an empty list,
+# which no version matches). Servers strip the spaces around a header's value.
+ETAGS_PATTERN: Final = rf"^(?:\*|(?:{_TAG})?(?:[ \t]*,[ \t]*(?:{_TAG})?)*)$"
+_EACH_TAG = re.compile(r'(W/)?"([!#-~]*)"')
+
+
+@dataclass(frozen=True)
+class EntityTags:
+    """What a conditional header names: any version (``*``), or these versions."""
+
+    any: bool = False
+    strong: frozenset[int] = frozenset()
+    weak: frozenset[int] = frozenset()
+
+    def if_match(self) -> frozenset[int] | None:
+        """The versions a write may change; None when any will do."""
+        return None if self.any else self.strong
+
+    def none_match(self, version: int) -> bool:
+        """Whether If-None-Match is satisfied, i.e. the client has another version."""
+        return not (self.any or version in self.strong or version in self.weak)
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
+
+
+def parse_etags(header: str | None, name: str) -> EntityTags | None:
+    """The entity tags of the header ``name``; None when it is absent."""
+    if header is None:
+        return None
+    value = header.strip(" \t")
+    if re.fullmatch(ETAGS_PATTERN, value) is None:
+        message = f'must be * or entity tags in double quotes, e.g. {name}: "3" (or "3", "4")'
+        raise problem(400, f"{name} {message}", [{"field": name, "message": message}])
+    if value == "*":
+        return EntityTags(any=True)
+    strong: set[int] = set()
+    weak: set[int] = set()
+    for weakness, opaque in _EACH_TAG.findall(value):
+        version = int64(opaque)
+        if version is not None:
+            (weak if weakness else strong).add(version)
+    return EntityTags(strong=frozenset(strong), weak=frozenset(weak))
+
+
+def _header(name: str, description: str) -> HeaderParameter:
+    return HeaderParameter(
+        name=name,
+        description=description,
+        schema_extra=present_only("string", pattern=ETAGS_PATTERN, examples=['"1"']),
+    )
+
+
+IfMatch = Annotated[
+    str | None,
+    _header(
+        "If-Match",
+        'Change the Cliente only if it is at one of these versions, e.g. "3"; '
+        "otherwise 412. A weak tag never matches.",
+    ),
+]
+IfNoneMatch = Annotated[
+    str | None,
+    _header(
+        "If-None-Match",
+        'Answer 304 with no body if the Cliente is at one of these versions, e.g. "3", or *',
+    ),
+]
