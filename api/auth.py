@@ -12,7 +12,8 @@ import jwt
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
-from litestar.security.jwt import JWTAuth, Token
+from litestar.middleware.authentication import AuthenticationResult
+from litestar.security.jwt import JWTAuth, JWTAuthenticationMiddleware, Token
 
 from api.settings import Settings
 
@@ -117,6 +118,19 @@ def _verified(
     return token, not_before, token.exp.timestamp()
 
 
+class BearerAuthenticationMiddleware(JWTAuthenticationMiddleware):
+    """Litestar's JWT middleware, taking the token only from an ``Authorization: Bearer``."""
+
+    async def authenticate_request(
+        self, connection: ASGIConnection[Any, Any, Any, Any]
+    ) -> AuthenticationResult:
+        scheme, _, credentials = connection.headers.get(self.auth_header, "").partition(" ")
+        if scheme.lower() != "bearer" or not credentials.strip():
+            # RFC 6750: no credentials, so a bare challenge (errors.py adds it) and no error code.
+            raise NotAuthorizedException("missing bearer token")
+        return await self.authenticate_token(credentials.strip(), connection)
+
+
 async def actor_from_token(token: ClientesToken, _: ASGIConnection[Any, Any, Any, Any]) -> Actor:
     scope = token.extras.get("scope")
     return Actor(sub=token.sub, scopes=frozenset(scope.split() if isinstance(scope, str) else ()))
@@ -143,6 +157,7 @@ def jwt_auth(settings: Settings) -> JWTAuth[Actor, ClientesToken]:
         token_secret=settings.jwt_secret,
         algorithm=ALGORITHM,
         token_cls=ClientesToken,
+        authentication_middleware_class=BearerAuthenticationMiddleware,
         accepted_issuers=[settings.jwt_issuer] if settings.jwt_issuer else None,
         accepted_audiences=[settings.jwt_audience] if settings.jwt_audience else None,
         require_claims=["exp", "sub"],

@@ -69,13 +69,48 @@ def test_iat_is_optional(sqlite_client: Client) -> None:
     assert sqlite_client.get("/api/clientes", headers=bearer(signed(iat=None))).status_code == 200
 
 
+ROUTES = [
+    ("GET", "/api/clientes"),
+    ("POST", "/api/clientes"),
+    ("GET", "/api/clientes/1"),
+    ("DELETE", "/api/clientes/1"),
+]
+
+
+def assert_refused(response: Any, detail: str, challenge: str) -> None:
+    assert response.status_code == 401, response.text
+    assert response.headers["www-authenticate"] == challenge
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.json()["status"] == 401
+    assert response.json()["detail"] == detail
+
+
 @pytest.mark.parametrize(
     "headers",
     [
         {},
+        {"Authorization": ""},
         {"Authorization": "Bearer"},
-        {"Authorization": "Bearer not.a.jwt"},
+        {"Authorization": "Bearer   "},
         {"Authorization": "Basic YWxhZGRpbjpvcGVuc2VzYW1l"},
+        {"Authorization": f"Token {signed()}"},
+        {"Authorization": signed()},
+    ],
+    ids=["missing", "empty", "bearer-alone", "bearer-blank", "basic", "other-scheme", "no-scheme"],
+)
+def test_without_a_bearer_token_the_challenge_is_bare(
+    sqlite_client: Client, headers: dict[str, str]
+) -> None:
+    """RFC 6750: a request that sent no bearer credentials gets no error code."""
+    for method, url in ROUTES:
+        response = sqlite_client.request(method, url, headers=headers, json=body())
+        assert_refused(response, "missing bearer token", "Bearer")
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Authorization": "Bearer not.a.jwt"},
         bearer(signed(secret="another-secret-" + "y" * 40)),
         bearer(signed(exp=int(time.time()) - 10)),
         bearer(signed(nbf=int(time.time()) + 300)),
@@ -88,10 +123,7 @@ def test_iat_is_optional(sqlite_client: Client) -> None:
         bearer(unsigned()),
     ],
     ids=[
-        "missing",
-        "empty",
         "malformed",
-        "not-bearer",
         "bad-signature",
         "expired",
         "not-yet-valid-nbf",
@@ -118,6 +150,11 @@ def test_a_missing_or_invalid_token_is_401_with_a_bearer_challenge(
         assert response.headers["www-authenticate"] == "Bearer"
         assert response.headers["content-type"].startswith("application/problem+json")
         assert response.json()["status"] == 401
+
+
+def test_the_scheme_is_case_insensitive(sqlite_client: Client) -> None:
+    headers = {"Authorization": f"bearer {signed()}"}
+    assert sqlite_client.get("/api/clientes", headers=headers).status_code == 200
 
 
 @pytest.mark.parametrize(
