@@ -59,7 +59,9 @@ def from_validation_failed(exc: ValidationFailed) -> ProblemDetailsException:
 
 def from_http_exception(exc: HTTPException) -> ProblemDetailsException:
     if isinstance(exc, NotAuthorizedException):
-        return problem(401, exc.detail, headers={"WWW-Authenticate": "Bearer"})
+        # A bare challenge, unless the auth layer's own names the check that failed.
+        challenge = {"WWW-Authenticate": "Bearer", **(exc.headers or {})}
+        return problem(401, exc.detail, headers=challenge)
     if isinstance(exc, ValidationException) and isinstance(exc.extra, list):
         errors = [_request_error(item) for item in exc.extra if isinstance(item, Mapping)]
         return problem(400, "; ".join(f"{e['field']}: {e['message']}" for e in errors), errors)
