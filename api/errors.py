@@ -67,7 +67,9 @@ def from_validation_failed(exc: ValidationFailed) -> ProblemDetailsException:
 
 def from_http_exception(exc: HTTPException) -> ProblemDetailsException:
     if isinstance(exc, NotAuthorizedException):
-        return problem(401, exc.detail, headers={"WWW-Authenticate": "Bearer"})
+        # A bare challenge, unless the auth layer's own names the check that failed.
+        challenge = {"WWW-Authenticate": "Bearer", **(exc.headers or {})}
+        return problem(401, exc.detail, headers=challenge)
     if isinstance(exc, ValidationException) and isinstance(exc.extra, list):
         items = [item for item in exc.extra if isinstance(item, Mapping)]
         if any(item.get("source") == "path" for item in items):

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import time
 from collections.abc import Iterator
 from typing import Any
 
 import jwt
 import pytest
-from litestar.exceptions import NotAuthorizedException
+from jwt import api_jws
 from litestar.testing import TestClient
 
 from api.app import create_app
-from api.auth import READ, WRITE, ClientesToken
+from api.auth import READ, WRITE, ClientesToken, TokenRefused, _verified
 from api.settings import Settings, Store
 from commands import cliente_aggregate_id
 from tests.conftest import SECRET
@@ -69,55 +71,166 @@ def test_iat_is_optional(sqlite_client: Client) -> None:
     assert sqlite_client.get("/api/clientes", headers=bearer(signed(iat=None))).status_code == 200
 
 
+ROUTES = [
+    ("GET", "/api/clientes"),
+    ("POST", "/api/clientes"),
+    ("GET", "/api/clientes/1"),
+    ("DELETE", "/api/clientes/1"),
+]
+
+
+def assert_refused(response: Any, detail: str, challenge: str) -> None:
+    assert response.status_code == 401, response.text
+    assert response.headers["www-authenticate"] == challenge
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.json()["status"] == 401
+    assert response.json()["detail"] == detail
+
+
+def invalid_token(description: str) -> str:
+    return f'Bearer error="invalid_token", error_description="{description}"'
+
+
 @pytest.mark.parametrize(
     "headers",
     [
         {},
+        {"Authorization": ""},
         {"Authorization": "Bearer"},
-        {"Authorization": "Bearer not.a.jwt"},
+        {"Authorization": "Bearer   "},
         {"Authorization": "Basic YWxhZGRpbjpvcGVuc2VzYW1l"},
-        bearer(signed(secret="another-secret-" + "y" * 40)),
-        bearer(signed(exp=int(time.time()) - 10)),
-        bearer(signed(nbf=int(time.time()) + 300)),
-        bearer(signed(iat=int(time.time()) + 300)),
-        bearer(signed(sub=None)),
-        bearer(signed(exp=None)),
-        bearer(signed(iss="https://elsewhere.example")),
-        bearer(signed(aud="another-api")),
-        bearer(signed(algorithm="HS512")),
-        bearer(unsigned()),
+        {"Authorization": f"Token {signed()}"},
+        {"Authorization": signed()},
     ],
-    ids=[
-        "missing",
-        "empty",
-        "malformed",
-        "not-bearer",
-        "bad-signature",
-        "expired",
-        "not-yet-valid-nbf",
-        "issued-in-the-future",
-        "no-sub",
-        "no-exp",
-        "wrong-issuer",
-        "wrong-audience",
-        "other-algorithm",
-        "alg-none",
-    ],
+    ids=["missing", "empty", "bearer-alone", "bearer-blank", "basic", "other-scheme", "no-scheme"],
 )
-def test_a_missing_or_invalid_token_is_401_with_a_bearer_challenge(
+def test_without_a_bearer_token_the_challenge_is_bare(
     sqlite_client: Client, headers: dict[str, str]
 ) -> None:
-    for method, url in [
-        ("GET", "/api/clientes"),
-        ("POST", "/api/clientes"),
-        ("GET", "/api/clientes/1"),
-        ("DELETE", "/api/clientes/1"),
-    ]:
+    """RFC 6750: a request that sent no bearer credentials gets no error code."""
+    for method, url in ROUTES:
         response = sqlite_client.request(method, url, headers=headers, json=body())
-        assert response.status_code == 401, (method, url, response.text)
-        assert response.headers["www-authenticate"] == "Bearer"
-        assert response.headers["content-type"].startswith("application/problem+json")
-        assert response.json()["status"] == 401
+        assert_refused(response, "missing bearer token", "Bearer")
+
+
+def b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def assembled(header: Any, signature: bytes = b"not-a-signature") -> str:
+    """A token put together by hand: its header given as JSON or as raw bytes."""
+    raw = header if isinstance(header, bytes) else json.dumps(header).encode()
+    return ".".join([b64(raw), b64(json.dumps(claims()).encode()), b64(signature)])
+
+
+def signed_bytes(payload: bytes) -> str:
+    """A token correctly signed over any payload, JSON or not."""
+    return api_jws.encode(payload, SECRET, algorithm="HS256")
+
+
+def tampered() -> str:
+    header, _, signature = signed().split(".")
+    return ".".join([header, b64(json.dumps(claims(sub="root")).encode()), signature])
+
+
+@pytest.mark.parametrize(
+    ("token", "description"),
+    [
+        ("not.a.jwt", "malformed token"),
+        ("onlyonepart", "malformed token"),
+        ("two.parts", "malformed token"),
+        (assembled(b"{not json"), "malformed token"),
+        (assembled(["HS256"]), "malformed token"),
+        ("@@@." + signed().split(".", 1)[1], "malformed token"),
+        (signed_bytes(b"{not json"), "malformed token"),
+        (signed_bytes(b'["sub", "exp"]'), "malformed token"),
+        (signed(secret="another-secret-" + "y" * 40), "bad signature"),
+        (tampered(), "bad signature"),
+        (assembled({"alg": "HS256", "typ": "JWT"}, signature=b""), "bad signature"),
+        (signed(algorithm="HS512"), "algorithm not allowed"),
+        (unsigned(), "algorithm not allowed"),
+        (assembled({"alg": "RS256", "typ": "JWT"}), "algorithm not allowed"),
+        (assembled({"typ": "JWT"}), "algorithm not allowed"),
+        (signed(exp=int(time.time()) - 10), "expired"),
+        (signed(nbf=int(time.time()) + 300), "not yet valid"),
+        (signed(iat=int(time.time()) + 300), "issued in the future"),
+        (signed(exp=None), "missing claim exp"),
+        (signed(sub=None), "missing claim sub"),
+        (signed(sub=42), "claim sub is not a string"),
+        (signed(sub=""), "claim sub is empty"),
+        (signed(exp="tomorrow"), "claim exp is not a number"),
+        (signed(exp=str(int(time.time()) + 600)), "claim exp is not a number"),
+        (signed(exp=True), "claim exp is not a number"),
+        (signed(nbf="now"), "claim nbf is not a number"),
+        (signed(iat=[1]), "claim iat is not a number"),
+        (signed(exp=10**20), "claim exp is out of range"),
+        (signed(jti=7), "claim jti is not a string"),
+        (signed(iss="https://elsewhere.example"), "wrong issuer"),
+        (signed(iss=None), "missing claim iss"),
+        (signed(aud="another-api"), "wrong audience"),
+        (signed(aud=None), "missing claim aud"),
+    ],
+    ids=[
+        "not-json-parts",
+        "one-part",
+        "two-parts",
+        "header-not-json",
+        "header-not-an-object",
+        "header-not-base64url",
+        "payload-not-json",
+        "payload-not-an-object",
+        "other-secret",
+        "tampered-payload",
+        "empty-signature",
+        "hs512",
+        "alg-none",
+        "rs256",
+        "no-alg",
+        "expired",
+        "nbf-in-the-future",
+        "iat-in-the-future",
+        "no-exp",
+        "no-sub",
+        "sub-a-number",
+        "sub-empty",
+        "exp-a-word",
+        "exp-a-numeric-string",
+        "exp-a-boolean",
+        "nbf-a-word",
+        "iat-a-list",
+        "exp-beyond-year-9999",
+        "jti-a-number",
+        "wrong-issuer",
+        "no-issuer",
+        "wrong-audience",
+        "no-audience",
+    ],
+)
+def test_a_refused_token_is_401_naming_the_check_that_failed(
+    sqlite_client: Client, token: str, description: str
+) -> None:
+    for method, url in ROUTES:
+        response = sqlite_client.request(method, url, headers=bearer(token), json=body())
+        assert_refused(response, description, invalid_token(description))
+
+
+def test_the_scheme_is_case_insensitive(sqlite_client: Client) -> None:
+    headers = {"Authorization": f"bearer {signed()}"}
+    assert sqlite_client.get("/api/clientes", headers=headers).status_code == 200
+
+
+def test_a_description_is_always_a_valid_quoted_string() -> None:
+    """RFC 6750 allows neither quotes, backslashes nor control characters in it."""
+    refused = TokenRefused('say "hi"\\ \r\nSet-Cookie: x=1; café')
+    assert refused.headers == {"WWW-Authenticate": invalid_token("say hi Set-Cookie: x=1; caf")}
+    assert refused.detail == "say hi Set-Cookie: x=1; caf"
+
+
+def test_claims_litestar_cannot_read_are_refused_as_invalid() -> None:
+    """Without a configured issuer, PyJWT leaves ``iss`` alone; Litestar's Token wants a string."""
+    with pytest.raises(TokenRefused) as refused:
+        ClientesToken.decode(signed_bytes(json.dumps(claims(iss=7)).encode()), SECRET, "HS256")
+    assert refused.value.detail == "invalid claims"
 
 
 @pytest.mark.parametrize(
@@ -173,17 +286,33 @@ class Clock:
         return self.now
 
 
-def test_a_verified_token_is_still_refused_once_it_expires(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Verification is remembered per token; its validity times are checked at every use."""
+def test_a_verified_token_is_refused_once_its_times_say_so(
+    sqlite_client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Verification is remembered per token; its times are checked, and named, at every use."""
     now = time.time()
-    token = signed(exp=int(now) + 60, nbf=int(now) - 1)
-    assert ClientesToken.decode(token, SECRET, "HS256").sub == "ana"
-    clock = Clock(now + 61)
+    token = bearer(signed(iat=int(now) - 100, nbf=int(now) - 50, exp=int(now) + 60))
+    assert sqlite_client.get("/api/clientes", headers=token).status_code == 200
+    clock = Clock(now)
     monkeypatch.setattr("api.auth.time", clock)
-    with pytest.raises(NotAuthorizedException):
-        ClientesToken.decode(token, SECRET, "HS256")
-    clock.now = now - 10
-    with pytest.raises(NotAuthorizedException):
-        ClientesToken.decode(token, SECRET, "HS256")
+    hits = _verified.cache_info().hits
+    for moment, description in [
+        (now + 61, "expired"),
+        (now - 60, "not yet valid"),
+        (now - 200, "issued in the future"),
+    ]:
+        clock.now = moment
+        response = sqlite_client.get("/api/clientes", headers=token)
+        assert_refused(response, description, invalid_token(description))
     clock.now = now + 30
+    assert sqlite_client.get("/api/clientes", headers=token).status_code == 200
+    assert _verified.cache_info().hits == hits + 4
+
+
+def test_a_token_without_iat_is_never_issued_in_the_future(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    token = signed(iat=None)
+    assert ClientesToken.decode(token, SECRET, "HS256").sub == "ana"
+    monkeypatch.setattr("api.auth.time", Clock(time.time() - 3600))
     assert ClientesToken.decode(token, SECRET, "HS256").sub == "ana"
