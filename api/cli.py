@@ -22,11 +22,12 @@ from api.services import (
     leadership,
     open_store,
 )
-from api.settings import Settings, SettingsError
+from api.settings import Settings, SettingsError, Store
 from api.tail import add_arguments as add_tail_arguments
 from api.tail import tail
-from projections import open_view
-from projections.replay import BATCH_SIZE, Replay
+from commands import Clientes
+from projections import ClientesView, open_view
+from projections.replay import BATCH_SIZE, Replay, ReplayResult
 
 logger = logging.getLogger("clientes")
 
@@ -136,8 +137,35 @@ def project(_: argparse.Namespace) -> int:
 def replay(args: argparse.Namespace) -> int:
     settings = Settings.from_env(with_secret=False)
     clientes, live = open_store(settings.store)
+    one_at_a_time = leadership(settings.store, clientes, "replay")
+    try:
+        # Taken before anything is created: the scratch table is one replay's alone.
+        if not one_at_a_time.acquire():
+            print("clientes: another replay is running on this store", file=sys.stderr)
+            return 2
+        result = _replay(args, settings.store, clientes, live)
+    finally:
+        one_at_a_time.release()
+        live.close()
+        clientes.close()
+    done = "compared with" if args.check else "swapped in for"
+    print(
+        f"Rebuilt from {result.events:,} events in {result.seconds:.1f} s "
+        f"({result.rate:,.0f} events/s); {done} the live table at position {result.position}"
+    )
+    for difference in result.differences:
+        print(f"  {difference}")
+    if args.check:
+        print(f"{len(result.differences)} difference(s)")
+    return 1 if result.differences else 0
+
+
+def _replay(
+    args: argparse.Namespace, store: Store, clientes: Clientes, live: ClientesView
+) -> ReplayResult:
+    """Rebuilds (or checks) the read table; the caller holds the one-replay lock."""
     scratch = open_view(
-        settings.store.env, table_name="clientes_check" if args.check else "clientes_rebuild"
+        store.env, table_name="clientes_check" if args.check else "clientes_rebuild"
     )
     bar = ProgressBar()
     job = Replay(
@@ -149,27 +177,11 @@ def replay(args: argparse.Namespace) -> int:
         batch_size=args.batch_size,
         on_progress=bar.update,
     )
-    one_at_a_time = leadership(settings.store, clientes, "replay")
     try:
-        if not one_at_a_time.acquire():
-            print("clientes: another replay is running on this store", file=sys.stderr)
-            return 2
-        result = job.check() if args.check else job.rebuild()
+        return job.check() if args.check else job.rebuild()
     finally:
-        one_at_a_time.release()
         bar.finish()
-        for closable in (scratch, live, clientes):
-            closable.close()
-    done = "compared with" if args.check else "swapped in for"
-    print(
-        f"Rebuilt from {result.events:,} events in {result.seconds:.1f} s "
-        f"({result.rate:,.0f} events/s); {done} the live table at position {result.position}"
-    )
-    for difference in result.differences:
-        print(f"  {difference}")
-    if args.check:
-        print(f"{len(result.differences)} difference(s)")
-    return 1 if result.differences else 0
+        scratch.close()
 
 
 def token(args: argparse.Namespace) -> int:
