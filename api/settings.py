@@ -16,6 +16,8 @@ DEFAULT_DATABASE_URL = "sqlite:///var/clientes.sqlite3"
 DEFAULT_REDIS_STREAM = "clientes:events"
 DEFAULT_REDIS_MAXLEN = 1_000_000
 MIN_SECRET_BYTES = 32
+ON_WORDS = ("on", "true", "yes", "1")
+OFF_WORDS = ("off", "false", "no", "0")
 SECRET_FILE = "jwt-secret"  # noqa: S105 - a file name, not a secret
 
 N = TypeVar("N", int, float)
@@ -102,7 +104,7 @@ class Settings:
             events_heartbeat=_positive(environ, "CLIENTES_EVENTS_HEARTBEAT", float, 15.0),
             host=environ.get("CLIENTES_HOST") or "127.0.0.1",
             port=_number(environ, "CLIENTES_PORT", int, 8000),
-            projector=(environ.get("CLIENTES_PROJECTOR") or "in-process") != "off",
+            projector=_switch(environ, "CLIENTES_PROJECTOR", True, also_on=("in-process",)),
             write_timeout=_number(environ, "CLIENTES_WRITE_TIMEOUT", float, 5.0),
         )
 
@@ -148,6 +150,24 @@ def _positive(environ: Mapping[str, str], key: str, kind: type[N], default: N) -
     if not value > 0:
         raise SettingsError(f"{key} must be greater than 0, not {value}")
     return value
+
+
+def _switch(
+    environ: Mapping[str, str], key: str, default: bool, also_on: tuple[str, ...] = ()
+) -> bool:
+    """On or off, in any of the usual spellings, whatever the case."""
+    raw = environ.get(key)
+    if not raw:
+        return default
+    word = raw.strip().lower()
+    if word in ON_WORDS + also_on:
+        return True
+    if word in OFF_WORDS:
+        return False
+    raise SettingsError(
+        f"{key} must be on or off ({'/'.join(ON_WORDS + also_on)} or {'/'.join(OFF_WORDS)}, "
+        f"in any case), not {raw!r}"
+    )
 
 
 def _redis_url(url: str | None) -> str | None:
