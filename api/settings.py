@@ -42,24 +42,15 @@ class Store:
         return self.sqlite_path is None
 
     @classmethod
-    def from_url(cls, url: str, schema: str = "public") -> Store:
+    def from_url(cls, url: str, schema: str = "public", password: str | None = None) -> Store:
+        """The store ``url`` names; ``password``, when given, overrides the URL's."""
         if url.startswith("sqlite:///"):
             path = Path(url.removeprefix("sqlite:///"))
             env = {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(path)}
             return cls(url=url, env=env, sqlite_path=path)
-        parts = urlsplit(url)
-        if parts.scheme not in ("postgresql", "postgres") or not parts.path.strip("/"):
-            raise SettingsError(
-                "CLIENTES_DATABASE_URL must be sqlite:///PATH or "
-                "postgresql://user:pass@host:port/db"
-            )
-        params = {
-            "host": parts.hostname or "127.0.0.1",
-            "port": str(parts.port or 5432),
-            "user": unquote(parts.username or "postgres"),
-            "password": unquote(parts.password or ""),
-            "dbname": unquote(parts.path.strip("/")),
-        }
+        params = _postgres_params(url)
+        if password is not None:
+            params["password"] = password
         env = {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
             **{f"POSTGRES_{key.upper()}": value for key, value in params.items()},
@@ -67,6 +58,40 @@ class Store:
             "POSTGRES_CONNECT_TIMEOUT": "2",
         }
         return cls(url=url, env=env, conninfo=make_conninfo(**params), schema=schema)
+
+
+def _postgres_params(url: str) -> dict[str, str]:
+    """libpq's connection parameters from a postgresql:// URL, percent-decoded.
+
+    A password with a raw ``/``, ``?`` or ``#`` ends the URL's user part early:
+    the rest is read as a port, a path or a fragment. Such a URL is refused,
+    never echoed (it holds the password).
+    """
+    unreadable = SettingsError(
+        "CLIENTES_DATABASE_URL cannot be read as postgresql://user:pass@host:port/db: "
+        "percent-encode the password (/ as %2F, # as %23, ? as %3F, @ as %40, % as %25) "
+        "or leave it out of the URL and set CLIENTES_DATABASE_PASSWORD"
+    )
+    try:
+        parts = urlsplit(url)
+        port = parts.port or 5432
+    except ValueError:
+        raise unreadable from None
+    if parts.scheme not in ("postgresql", "postgres"):
+        raise SettingsError(
+            "CLIENTES_DATABASE_URL must be sqlite:///PATH or postgresql://user:pass@host:port/db"
+        )
+    if parts.fragment or ("@" in url and "@" not in parts.netloc):
+        raise unreadable
+    if not parts.path.strip("/"):
+        raise SettingsError("CLIENTES_DATABASE_URL must name the database: postgresql://.../db")
+    return {
+        "host": parts.hostname or "127.0.0.1",
+        "port": str(port),
+        "user": unquote(parts.username or "postgres"),
+        "password": unquote(parts.password or ""),
+        "dbname": unquote(parts.path.strip("/")),
+    }
 
 
 @dataclass(frozen=True)
@@ -92,6 +117,7 @@ class Settings:
         store = Store.from_url(
             environ.get("CLIENTES_DATABASE_URL") or DEFAULT_DATABASE_URL,
             environ.get("CLIENTES_DATABASE_SCHEMA") or "public",
+            environ.get("CLIENTES_DATABASE_PASSWORD") or None,
         )
         return cls(
             store=store,

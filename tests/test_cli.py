@@ -104,6 +104,29 @@ def test_a_bad_database_url_is_a_clear_error() -> None:
     assert "CLIENTES_DATABASE_URL" in result.stderr
 
 
+def refused_in_one_line(result: subprocess.CompletedProcess[str], *words: str) -> None:
+    """The command stopped with status 2 and one line on stderr holding ``words``."""
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    for word in words:
+        assert word in result.stderr
+
+
+STARTING = ["serve", "project", "replay"]
+
+
+@pytest.mark.parametrize("command", STARTING)
+def test_a_url_password_with_a_raw_slash_stops_start_up_in_one_line(command: str) -> None:
+    url = "postgresql://postgres:se/cret@127.0.0.1:5432/test"
+    env = bare_env(CLIENTES_DATABASE_URL=url, CLIENTES_JWT_SECRET=SECRET)
+    result = clientes(command, env=env)
+    refused_in_one_line(
+        result, "CLIENTES_DATABASE_URL", "percent-encode", "CLIENTES_DATABASE_PASSWORD"
+    )
+    assert "se/cret" not in result.stderr
+
+
 def test_the_api_and_a_separate_projector_serve_reads_of_writes(store: Store) -> None:
     env = server_env(store, SECRET)
     projector = subprocess.Popen([str(CLIENTES), "project"], env=env, stderr=subprocess.DEVNULL)
