@@ -11,7 +11,9 @@ import threading
 from collections.abc import Sequence
 from contextlib import ExitStack
 
+import psycopg
 import uvicorn
+from psycopg.conninfo import conninfo_to_dict
 
 from api.auth import READ, WRITE, mint_token
 from api.progress_bar import ProgressBar
@@ -88,8 +90,53 @@ def main(argv: Sequence[str] | None = None) -> int:
     return code
 
 
+def usable_settings(*, with_secret: bool = True) -> Settings:
+    """The settings, once the store they name is known to be usable."""
+    settings = Settings.from_env(with_secret=with_secret)
+    check_store(settings.store)
+    return settings
+
+
+def check_store(store: Store) -> None:
+    """Raises SettingsError, in one line naming what to fix, when the store cannot be used.
+
+    The store's own errors would otherwise surface, later, as long tracebacks.
+    """
+    if store.sqlite_path is not None:
+        try:
+            store.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise SettingsError(
+                f"CLIENTES_DATABASE_URL: cannot create the directory {error.filename} "
+                f"for {store.sqlite_path}: {error.strerror}"
+            ) from None
+        return
+    params = conninfo_to_dict(store.conninfo)
+    where = f"database {params['dbname']} at {params['host']}:{params['port']}"
+    try:
+        with psycopg.connect(store.conninfo, connect_timeout=5) as conn:
+            query = "SELECT 1 FROM pg_namespace WHERE nspname = %s"
+            found = conn.execute(query, (store.schema,)).fetchone()
+    except psycopg.OperationalError as error:
+        raise SettingsError(
+            f"CLIENTES_DATABASE_URL: cannot connect to PostgreSQL {where}: {_reason(error)}"
+        ) from None
+    if found is None:
+        raise SettingsError(
+            f"CLIENTES_DATABASE_SCHEMA: there is no schema {store.schema!r} in {where}; "
+            f'create it (CREATE SCHEMA "{store.schema}") or name one that exists'
+        )
+
+
+def _reason(error: psycopg.OperationalError) -> str:
+    """The gist of a connection error, in one line: "Connection refused", ..."""
+    first_line = (str(error).strip() or type(error).__name__).splitlines()[0]
+    gist = first_line.rpartition(" failed: ")[2].removeprefix("FATAL:")
+    return " ".join(gist.split())
+
+
 def serve(args: argparse.Namespace) -> int:
-    settings = Settings.from_env()
+    settings = usable_settings()
     if args.no_projector:
         # Workers are separate processes that read their settings from the environment.
         os.environ["CLIENTES_PROJECTOR"] = "off"
@@ -111,7 +158,7 @@ def serve(args: argparse.Namespace) -> int:
 
 def project(_: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    settings = Settings.from_env(with_secret=False)
+    settings = usable_settings(with_secret=False)
     clientes, view = open_store(settings.store)
     projector = build_projector(settings.store, clientes, view)
     resources = ExitStack()
@@ -135,7 +182,7 @@ def project(_: argparse.Namespace) -> int:
 
 
 def replay(args: argparse.Namespace) -> int:
-    settings = Settings.from_env(with_secret=False)
+    settings = usable_settings(with_secret=False)
     clientes, live = open_store(settings.store)
     one_at_a_time = leadership(settings.store, clientes, "replay")
     try:

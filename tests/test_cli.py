@@ -116,6 +116,27 @@ def refused_in_one_line(result: subprocess.CompletedProcess[str], *words: str) -
 STARTING = ["serve", "project", "replay"]
 
 
+UNUSABLE_STORES = {
+    "unreachable": (
+        {"CLIENTES_DATABASE_URL": "postgresql://postgres@127.0.0.1:1/test"},
+        ["CLIENTES_DATABASE_URL", "127.0.0.1:1", "Connection refused"],
+    ),
+    "missing schema": (
+        {"CLIENTES_DATABASE_URL": POSTGRES_URL, "CLIENTES_DATABASE_SCHEMA": "no_such_schema"},
+        ["CLIENTES_DATABASE_SCHEMA", "'no_such_schema'", "CREATE SCHEMA"],
+    ),
+}
+
+
+@pytest.mark.parametrize("command", STARTING)
+@pytest.mark.parametrize(("settings", "words"), UNUSABLE_STORES.values(), ids=UNUSABLE_STORES)
+def test_a_store_that_cannot_be_used_stops_start_up_in_one_line(
+    command: str, settings: dict[str, str], words: list[str]
+) -> None:
+    result = clientes(command, env=bare_env(**settings, CLIENTES_JWT_SECRET=SECRET))
+    refused_in_one_line(result, *words)
+
+
 @pytest.mark.parametrize("command", STARTING)
 def test_a_url_password_with_a_raw_slash_stops_start_up_in_one_line(command: str) -> None:
     url = "postgresql://postgres:se/cret@127.0.0.1:5432/test"
@@ -125,6 +146,14 @@ def test_a_url_password_with_a_raw_slash_stops_start_up_in_one_line(command: str
         result, "CLIENTES_DATABASE_URL", "percent-encode", "CLIENTES_DATABASE_PASSWORD"
     )
     assert "se/cret" not in result.stderr
+
+
+def test_a_sqlite_directory_that_cannot_be_made_stops_start_up_in_one_line(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "a-file").touch()
+    env = bare_env(CLIENTES_DATABASE_URL=f"sqlite:///{tmp_path}/a-file/clientes.sqlite3")
+    refused_in_one_line(clientes("project", env=env), "CLIENTES_DATABASE_URL", "a-file")
 
 
 def test_the_api_and_a_separate_projector_serve_reads_of_writes(store: Store) -> None:
