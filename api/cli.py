@@ -70,9 +70,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     replay_parser.set_defaults(run=replay)
 
     token_parser = commands.add_parser("token", help="print a token signed with the secret")
-    token_parser.add_argument("--sub", required=True, help="the actor the token names")
-    token_parser.add_argument("--scope", default=f"{READ} {WRITE}", help="space-separated")
-    token_parser.add_argument("--ttl", type=int, default=3600, help="seconds it stays valid")
+    token_parser.add_argument(
+        "--sub", required=True, type=_subject, help="the actor the token names"
+    )
+    token_parser.add_argument(
+        "--scope", type=_scopes, default=f"{READ} {WRITE}", help="space-separated"
+    )
+    token_parser.add_argument("--ttl", type=_seconds, default=3600, help="seconds it stays valid")
     token_parser.set_defaults(run=token)
 
     tail_parser = commands.add_parser(
@@ -232,9 +236,39 @@ def _replay(
 
 
 def token(args: argparse.Namespace) -> int:
-    settings = Settings.from_env()
+    # The secret is the server's: made by `clientes serve`, never here.
+    settings = Settings.from_env(make_secret=False)
+    if settings.jwt_secret_file is not None:
+        print(f"clientes: signed with the secret in {settings.jwt_secret_file}", file=sys.stderr)
     print(mint_token(settings, args.sub, args.scope, args.ttl))
     return 0
+
+
+def _subject(raw: str) -> str:
+    if not raw.strip():
+        raise argparse.ArgumentTypeError("must name the actor, not be empty")
+    return raw.strip()
+
+
+def _scopes(raw: str) -> str:
+    scopes = raw.split()
+    if not scopes:
+        raise argparse.ArgumentTypeError(f"must name at least one scope: {READ} or {WRITE}")
+    if unknown := [scope for scope in scopes if scope not in (READ, WRITE)]:
+        raise argparse.ArgumentTypeError(
+            f"unknown scope {' '.join(unknown)!r}: the scopes are {READ} and {WRITE}"
+        )
+    return " ".join(dict.fromkeys(scopes))
+
+
+def _seconds(raw: str) -> int:
+    try:
+        seconds = int(raw)
+    except ValueError:
+        seconds = 0
+    if seconds < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive whole number of seconds, not {raw!r}")
+    return seconds
 
 
 if __name__ == "__main__":

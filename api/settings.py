@@ -98,6 +98,7 @@ def _postgres_params(url: str) -> dict[str, str]:
 class Settings:
     store: Store
     jwt_secret: str = field(repr=False)
+    jwt_secret_file: Path | None = None  # where the generated secret was read, if it was
     jwt_issuer: str | None = None
     jwt_audience: str | None = None
     redis_url: str | None = None
@@ -111,17 +112,31 @@ class Settings:
 
     @classmethod
     def from_env(
-        cls, environ: Mapping[str, str] = os.environ, *, with_secret: bool = True
+        cls,
+        environ: Mapping[str, str] = os.environ,
+        *,
+        with_secret: bool = True,
+        make_secret: bool = True,
     ) -> Settings:
-        """Reads and checks the settings; ``with_secret=False`` for processes that serve no API."""
+        """Reads and checks the settings; ``with_secret=False`` for processes that serve no API.
+
+        On the embedded store with no CLIENTES_JWT_SECRET, the server makes the
+        secret in the data directory; ``make_secret=False`` only reads it.
+        """
         store = Store.from_url(
             environ.get("CLIENTES_DATABASE_URL") or DEFAULT_DATABASE_URL,
             environ.get("CLIENTES_DATABASE_SCHEMA") or "public",
             environ.get("CLIENTES_DATABASE_PASSWORD") or None,
         )
+        secret, secret_file = (
+            jwt_secret(store, environ.get("CLIENTES_JWT_SECRET"), make=make_secret)
+            if with_secret
+            else ("", None)
+        )
         return cls(
             store=store,
-            jwt_secret=jwt_secret(store, environ.get("CLIENTES_JWT_SECRET")) if with_secret else "",
+            jwt_secret=secret,
+            jwt_secret_file=secret_file,
             jwt_issuer=environ.get("CLIENTES_JWT_ISSUER") or None,
             jwt_audience=environ.get("CLIENTES_JWT_AUDIENCE") or None,
             redis_url=_redis_url(environ.get("CLIENTES_REDIS_URL") or None),
@@ -135,30 +150,60 @@ class Settings:
         )
 
 
-def jwt_secret(store: Store, configured: str | None) -> str:
-    """The configured secret; on the embedded store, else one kept in its data directory."""
+def jwt_secret(
+    store: Store, configured: str | None, *, make: bool = True
+) -> tuple[str, Path | None]:
+    """The configured secret or, on the embedded store, the one kept in its data
+    directory (made there when ``make``), with the file it was read from."""
     if configured:
         if len(configured.encode()) < MIN_SECRET_BYTES:
             raise SettingsError(f"CLIENTES_JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes")
-        return configured
+        return configured, None
     if store.sqlite_path is None:
         raise SettingsError(
             "CLIENTES_JWT_SECRET is required with a PostgreSQL store "
             f"(at least {MIN_SECRET_BYTES} bytes)"
         )
-    return dev_secret(store.sqlite_path.parent / SECRET_FILE)
+    path = (store.sqlite_path.parent / SECRET_FILE).absolute()
+    if make:
+        make_dev_secret(path)
+    return dev_secret(path), path
+
+
+def make_dev_secret(path: Path) -> None:
+    """Creates the generated dev secret (mode 0600) unless it exists."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return  # made before (or its directory is a file, which reading it says)
+    except OSError as error:
+        raise SettingsError(
+            f"cannot make the signing secret {path}: {error.strerror}; "
+            "make its directory writable or set CLIENTES_JWT_SECRET"
+        ) from None
+    with os.fdopen(fd, "w") as file:
+        file.write(secrets.token_urlsafe(48))
 
 
 def dev_secret(path: Path) -> str:
-    """Reads the generated dev secret, creating it (mode 0600) on first use."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Reads the generated dev secret."""
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text().strip()
-    with os.fdopen(fd, "w") as file:
-        file.write(secrets.token_urlsafe(48))
-    return path.read_text().strip()
+        secret = path.read_text().strip()
+    except FileNotFoundError:
+        raise SettingsError(
+            f"no signing secret at {path}: `clientes serve` makes it there on its first start "
+            "(run `clientes token` from the directory it runs in, with the same "
+            "CLIENTES_DATABASE_URL), or set CLIENTES_JWT_SECRET"
+        ) from None
+    except OSError as error:
+        raise SettingsError(f"cannot read the signing secret {path}: {error.strerror}") from None
+    if len(secret.encode()) < MIN_SECRET_BYTES:
+        raise SettingsError(
+            f"the signing secret in {path} is shorter than {MIN_SECRET_BYTES} bytes: "
+            "delete it for `clientes serve` to make another, or set CLIENTES_JWT_SECRET"
+        )
+    return secret
 
 
 def _number(environ: Mapping[str, str], key: str, kind: type[N], default: N) -> N:

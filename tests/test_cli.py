@@ -61,17 +61,61 @@ def test_token_defaults_to_both_scopes_for_an_hour() -> None:
     assert claims["exp"] - claims["iat"] == 3600
 
 
-def test_on_the_embedded_store_a_dev_secret_is_made_once_and_private(tmp_path: Path) -> None:
+def test_on_the_embedded_store_the_server_makes_the_secret_once_private_and_token_uses_it(
+    tmp_path: Path,
+) -> None:
     env = bare_env()
-    first = clientes("token", "--sub", "ana", env=env, cwd=tmp_path)
-    second = clientes("token", "--sub", "ana", env=env, cwd=tmp_path)
-    assert first.returncode == second.returncode == 0, first.stderr
     secret_file = tmp_path / "var" / "jwt-secret"
+    server = Server(env, cwd=tmp_path, port_by_env=True)
+    with server:
+        secret = secret_file.read_text().strip()
     assert stat.S_IMODE(secret_file.stat().st_mode) == 0o600
-    secret = secret_file.read_text().strip()
     assert len(secret.encode()) >= 32
-    for result in (first, second):
-        assert jwt.decode(result.stdout.strip(), secret, algorithms=["HS256"])["sub"] == "ana"
+    with server:
+        assert secret_file.read_text().strip() == secret
+    result = clientes("token", "--sub", "ana", env=env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert jwt.decode(result.stdout.strip(), secret, algorithms=["HS256"])["sub"] == "ana"
+    assert result.stdout.count("\n") == 1  # the token alone
+    assert str(secret_file) in result.stderr
+
+
+def test_token_never_makes_the_secret(tmp_path: Path) -> None:
+    result = clientes("token", "--sub", "ana", env=bare_env(), cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert "Traceback" not in result.stderr
+    for words in (str(tmp_path / "var" / "jwt-secret"), "clientes serve", "CLIENTES_JWT_SECRET"):
+        assert words in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ["--ttl", "-5"],
+        ["--ttl", "0"],
+        ["--ttl", "soon"],
+        ["--scope", "clientes:admin"],
+        ["--scope", "clientes:read clientes:admin"],
+        ["--scope", ""],
+        ["--scope", "  "],
+        ["--sub", ""],
+        ["--sub", "  "],
+    ],
+    ids="=".join,
+)
+def test_token_refuses_what_no_token_should_carry(arguments: list[str]) -> None:
+    result = clientes("token", "--sub", "ana", *arguments, env=bare_env(CLIENTES_JWT_SECRET=SECRET))
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert f"argument {arguments[0]}: " in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_token_trims_the_subject() -> None:
+    result = clientes("token", "--sub", " ana ", env=bare_env(CLIENTES_JWT_SECRET=SECRET))
+    assert jwt.decode(result.stdout.strip(), SECRET, algorithms=["HS256"])["sub"] == "ana"
 
 
 def test_the_dev_secret_lets_a_new_user_call_the_api_at_once(tmp_path: Path) -> None:
