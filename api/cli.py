@@ -1,4 +1,4 @@
-"""The ``clientes`` command: serve, project, replay, token, tail."""
+"""The clientes command: serve, project, replay, token, tail."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 
 import psycopg
@@ -34,13 +34,45 @@ from projections.replay import BATCH_SIZE, Replay, ReplayResult
 logger = logging.getLogger("clientes")
 
 
+DESCRIPTION = (
+    "The client registry: serve the API, run the projectors, rebuild the read table, "
+    "print a token, follow the stream of events. Settings come from the CLIENTES_* "
+    "environment variables (README.md, Configuration)."
+)
+
+
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows each option's default, unless it has none or its help already says it."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        if action.default is None or action.default is False or "default" in (action.help or ""):
+            return action.help
+        return super()._get_help_string(action)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="clientes", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="clientes", description=DESCRIPTION, formatter_class=HelpFormatter
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
-    serve_parser = commands.add_parser("serve", help="run the API (and the projector)")
-    serve_parser.add_argument("--host", help="listen address (CLIENTES_HOST, 127.0.0.1)")
-    serve_parser.add_argument("--port", type=int, help="listen port (CLIENTES_PORT, 8000)")
+    def command(
+        name: str, summary: str, run: Callable[[argparse.Namespace], int]
+    ) -> argparse.ArgumentParser:
+        description = f"{summary[0].upper()}{summary[1:]}."
+        sub = commands.add_parser(
+            name, help=summary, description=description, formatter_class=HelpFormatter
+        )
+        sub.set_defaults(run=run)
+        return sub
+
+    serve_parser = command("serve", "run the API (and the projector)", serve)
+    serve_parser.add_argument(
+        "--host", help="listen address (default: CLIENTES_HOST, else 127.0.0.1)"
+    )
+    serve_parser.add_argument(
+        "--port", type=int, help="listen port (default: CLIENTES_PORT, else 8000)"
+    )
     serve_parser.add_argument("--workers", type=int, default=1, help="worker processes")
     serve_parser.add_argument(
         "--access-log", action="store_true", help="log every request (costs throughput)"
@@ -48,15 +80,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve_parser.add_argument(
         "--no-projector",
         action="store_true",
-        help="do not run the projector in the API processes (run `clientes project`)",
+        help="do not run the projector in the API processes (run clientes project)",
     )
-    serve_parser.set_defaults(run=serve)
 
-    project_parser = commands.add_parser("project", help="run the projector alone")
-    project_parser.set_defaults(run=project)
+    command("project", "run the projector alone", project)
 
-    replay_parser = commands.add_parser(
-        "replay", help="rebuild the read table from the events, then swap it in"
+    replay_parser = command(
+        "replay", "rebuild the read table from the events, then swap it in", replay
     )
     replay_parser.add_argument(
         "--check",
@@ -67,23 +97,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     replay_parser.add_argument(
         "--batch-size", type=int, default=BATCH_SIZE, help="events read and written at a time"
     )
-    replay_parser.set_defaults(run=replay)
 
-    token_parser = commands.add_parser("token", help="print a token signed with the secret")
+    token_parser = command("token", "print a token signed with the secret", token)
     token_parser.add_argument(
-        "--sub", required=True, type=_subject, help="the actor the token names"
+        "--sub", required=True, type=_subject, metavar="NAME", help="the actor the token names"
     )
     token_parser.add_argument(
-        "--scope", type=_scopes, default=f"{READ} {WRITE}", help="space-separated"
+        "--scope",
+        type=_scopes,
+        default=f"{READ} {WRITE}",
+        help=f"space-separated: {READ}, {WRITE} or both",
     )
-    token_parser.add_argument("--ttl", type=_seconds, default=3600, help="seconds it stays valid")
-    token_parser.set_defaults(run=token)
+    token_parser.add_argument(
+        "--ttl", type=_seconds, default=3600, metavar="SECONDS", help="how long it stays valid"
+    )
 
-    tail_parser = commands.add_parser(
-        "tail", help="print the events of the Redis stream, read through a consumer group"
+    add_tail_arguments(
+        command("tail", "print the events of the Redis stream, read through a consumer group", tail)
     )
-    add_tail_arguments(tail_parser)
-    tail_parser.set_defaults(run=tail)
 
     args = parser.parse_args(argv)
     try:

@@ -12,6 +12,7 @@ import jwt
 import pytest
 
 from api.settings import Store
+from projections.replay import BATCH_SIZE
 from tests.conftest import POSTGRES_URL, SECRET
 from tests.server import CLIENTES, Server, server_env
 from tests.support import body
@@ -146,6 +147,28 @@ def test_a_bad_database_url_is_a_clear_error() -> None:
     result = clientes("token", "--sub", "x", env=bare_env(CLIENTES_DATABASE_URL="mysql://db/x"))
     assert result.returncode != 0
     assert "CLIENTES_DATABASE_URL" in result.stderr
+
+
+HELP = {
+    "": ["serve", "project", "replay", "token", "tail", "CLIENTES_"],
+    "serve": ["(default: 1)", "(default: CLIENTES_HOST, else 127.0.0.1)", "CLIENTES_PORT"],
+    "project": ["Run the projector alone."],
+    "replay": [f"(default: {BATCH_SIZE})"],
+    "token": ["(default: clientes:read clientes:write)", "(default: 3600)"],
+    "tail": ["(default: clientes-tail)", "(default: 100)"],
+}
+
+
+@pytest.mark.parametrize(("command", "words"), HELP.items(), ids=list(HELP))
+def test_help_shows_the_defaults_in_plain_text(command: str, words: list[str]) -> None:
+    result = clientes(*command.split(), "--help", env=bare_env(COLUMNS="200"))
+    assert result.returncode == 0, result.stderr
+    text = " ".join(result.stdout.split())
+    for word in words:
+        assert word in text
+    assert "``" not in text
+    assert "`" not in text
+    assert "default: None" not in text
 
 
 def refused_in_one_line(result: subprocess.CompletedProcess[str], *words: str) -> None:
