@@ -51,10 +51,21 @@ class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
+    args = parser().parse_args(argv)
+    try:
+        code: int = args.run(args)
+    except SettingsError as error:
+        print(f"clientes: {error}", file=sys.stderr)
+        return 2
+    return code
+
+
+def parser() -> argparse.ArgumentParser:
+    """The command line: each command's options, and the function that runs it."""
+    root = argparse.ArgumentParser(
         prog="clientes", description=DESCRIPTION, formatter_class=HelpFormatter
     )
-    commands = parser.add_subparsers(dest="command", required=True)
+    commands = root.add_subparsers(dest="command", required=True)
 
     def command(
         name: str, summary: str, run: Callable[[argparse.Namespace], int]
@@ -116,13 +127,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         command("tail", "print the events of the Redis stream, read through a consumer group", tail)
     )
 
-    args = parser.parse_args(argv)
-    try:
-        code: int = args.run(args)
-    except SettingsError as error:
-        print(f"clientes: {error}", file=sys.stderr)
-        return 2
-    return code
+    return root
 
 
 def usable_settings(*, with_secret: bool = True) -> Settings:
