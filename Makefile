@@ -1,40 +1,53 @@
 # The two set-up commands of the README: `make serve` and `make test`.
-# Both build .venv/ from the committed lock file first.
+# Both build .venv/ from committed lock files first: `serve` with what the
+# service needs to run, `test` (and `lint`, `bench`) with the development set,
+# which holds the same pins and more. The project is installed in place, with
+# the build backend of requirements-build.lock (no build isolation).
 
 PYTHON ?= python3
 VENV := .venv
-STAMP := $(VENV)/.installed
+RUNTIME := $(VENV)/.installed-runtime
+DEV := $(VENV)/.installed
+PIP_INSTALL := $(VENV)/bin/python -m pip install --quiet --disable-pip-version-check
 
 .PHONY: serve test lint bench lock clean
 
-serve: $(STAMP)
+serve: $(RUNTIME)
 	$(VENV)/bin/clientes serve
 
-test: $(STAMP)
+test: $(DEV)
 	$(VENV)/bin/pytest
 
-bench: $(STAMP)
+bench: $(DEV)
 	$(VENV)/bin/python -m bench.run
 
-lint: $(STAMP)
+lint: $(DEV)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
-$(STAMP): requirements-dev.lock pyproject.toml
+$(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11 or newer is needed" or 0)'
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements-dev.lock
-	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation --editable .
-	touch $(STAMP)
+
+$(RUNTIME): LOCKS := requirements.lock requirements-build.lock
+$(RUNTIME): requirements.lock requirements-build.lock
+$(DEV): LOCKS := requirements-dev.lock
+$(DEV): requirements-dev.lock
+$(RUNTIME) $(DEV): pyproject.toml | $(VENV)/bin/python
+	$(PIP_INSTALL) --require-hashes --no-deps $(addprefix -r ,$(LOCKS))
+	$(PIP_INSTALL) --no-deps --no-build-isolation --editable .
+	touch $@
 
 # Re-resolve the lock files after changing the dependencies in pyproject.toml:
-# requirements.lock for the service (the container image), requirements-dev.lock for .venv/.
-LOCK := $(VENV)/bin/uv pip compile pyproject.toml --universal --python-version 3.11 --generate-hashes --no-header
-lock: $(STAMP)
+# requirements-dev.lock for .venv/, then, within its pins, requirements.lock for
+# the service (the container image) and requirements-build.lock for installing it.
+LOCK := $(VENV)/bin/uv pip compile --universal --python-version 3.11 --generate-hashes --no-header
+lock: $(DEV)
 	$(VENV)/bin/python -m pip install --quiet uv
-	$(LOCK) -o requirements.lock
-	$(LOCK) --extra dev -o requirements-dev.lock
+	$(LOCK) pyproject.toml --extra dev --group build -o requirements-dev.lock
+	$(LOCK) pyproject.toml -c requirements-dev.lock -o requirements.lock
+	$(LOCK) --group build -c requirements-dev.lock -o requirements-build.lock
 
 clean:
 	rm -rf $(VENV) var

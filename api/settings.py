@@ -16,6 +16,8 @@ DEFAULT_DATABASE_URL = "sqlite:///var/clientes.sqlite3"
 DEFAULT_REDIS_STREAM = "clientes:events"
 DEFAULT_REDIS_MAXLEN = 1_000_000
 MIN_SECRET_BYTES = 32
+ON_WORDS = ("on", "true", "yes", "1")
+OFF_WORDS = ("off", "false", "no", "0")
 SECRET_FILE = "jwt-secret"  # noqa: S105 - a file name, not a secret
 
 N = TypeVar("N", int, float)
@@ -40,24 +42,15 @@ class Store:
         return self.sqlite_path is None
 
     @classmethod
-    def from_url(cls, url: str, schema: str = "public") -> Store:
+    def from_url(cls, url: str, schema: str = "public", password: str | None = None) -> Store:
+        """The store ``url`` names; ``password``, when given, overrides the URL's."""
         if url.startswith("sqlite:///"):
             path = Path(url.removeprefix("sqlite:///"))
             env = {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(path)}
             return cls(url=url, env=env, sqlite_path=path)
-        parts = urlsplit(url)
-        if parts.scheme not in ("postgresql", "postgres") or not parts.path.strip("/"):
-            raise SettingsError(
-                "CLIENTES_DATABASE_URL must be sqlite:///PATH or "
-                "postgresql://user:pass@host:port/db"
-            )
-        params = {
-            "host": parts.hostname or "127.0.0.1",
-            "port": str(parts.port or 5432),
-            "user": unquote(parts.username or "postgres"),
-            "password": unquote(parts.password or ""),
-            "dbname": unquote(parts.path.strip("/")),
-        }
+        params = _postgres_params(url)
+        if password is not None:
+            params["password"] = password
         env = {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
             **{f"POSTGRES_{key.upper()}": value for key, value in params.items()},
@@ -67,10 +60,45 @@ class Store:
         return cls(url=url, env=env, conninfo=make_conninfo(**params), schema=schema)
 
 
+def _postgres_params(url: str) -> dict[str, str]:
+    """libpq's connection parameters from a postgresql:// URL, percent-decoded.
+
+    A password with a raw ``/``, ``?`` or ``#`` ends the URL's user part early:
+    the rest is read as a port, a path or a fragment. Such a URL is refused,
+    never echoed (it holds the password).
+    """
+    unreadable = SettingsError(
+        "CLIENTES_DATABASE_URL cannot be read as postgresql://user:pass@host:port/db: "
+        "percent-encode the password (/ as %2F, # as %23, ? as %3F, @ as %40, % as %25) "
+        "or leave it out of the URL and set CLIENTES_DATABASE_PASSWORD"
+    )
+    try:
+        parts = urlsplit(url)
+        port = parts.port or 5432
+    except ValueError:
+        raise unreadable from None
+    if parts.scheme not in ("postgresql", "postgres"):
+        raise SettingsError(
+            "CLIENTES_DATABASE_URL must be sqlite:///PATH or postgresql://user:pass@host:port/db"
+        )
+    if parts.fragment or ("@" in url and "@" not in parts.netloc):
+        raise unreadable
+    if not parts.path.strip("/"):
+        raise SettingsError("CLIENTES_DATABASE_URL must name the database: postgresql://.../db")
+    return {
+        "host": parts.hostname or "127.0.0.1",
+        "port": str(port),
+        "user": unquote(parts.username or "postgres"),
+        "password": unquote(parts.password or ""),
+        "dbname": unquote(parts.path.strip("/")),
+    }
+
+
 @dataclass(frozen=True)
 class Settings:
     store: Store
     jwt_secret: str = field(repr=False)
+    jwt_secret_file: Path | None = None  # where the generated secret was read, if it was
     jwt_issuer: str | None = None
     jwt_audience: str | None = None
     redis_url: str | None = None
@@ -84,16 +112,31 @@ class Settings:
 
     @classmethod
     def from_env(
-        cls, environ: Mapping[str, str] = os.environ, *, with_secret: bool = True
+        cls,
+        environ: Mapping[str, str] = os.environ,
+        *,
+        with_secret: bool = True,
+        make_secret: bool = True,
     ) -> Settings:
-        """Reads and checks the settings; ``with_secret=False`` for processes that serve no API."""
+        """Reads and checks the settings; ``with_secret=False`` for processes that serve no API.
+
+        On the embedded store with no CLIENTES_JWT_SECRET, the server makes the
+        secret in the data directory; ``make_secret=False`` only reads it.
+        """
         store = Store.from_url(
             environ.get("CLIENTES_DATABASE_URL") or DEFAULT_DATABASE_URL,
             environ.get("CLIENTES_DATABASE_SCHEMA") or "public",
+            environ.get("CLIENTES_DATABASE_PASSWORD") or None,
+        )
+        secret, secret_file = (
+            jwt_secret(store, environ.get("CLIENTES_JWT_SECRET"), make=make_secret)
+            if with_secret
+            else ("", None)
         )
         return cls(
             store=store,
-            jwt_secret=jwt_secret(store, environ.get("CLIENTES_JWT_SECRET")) if with_secret else "",
+            jwt_secret=secret,
+            jwt_secret_file=secret_file,
             jwt_issuer=environ.get("CLIENTES_JWT_ISSUER") or None,
             jwt_audience=environ.get("CLIENTES_JWT_AUDIENCE") or None,
             redis_url=_redis_url(environ.get("CLIENTES_REDIS_URL") or None),
@@ -102,35 +145,65 @@ class Settings:
             events_heartbeat=_positive(environ, "CLIENTES_EVENTS_HEARTBEAT", float, 15.0),
             host=environ.get("CLIENTES_HOST") or "127.0.0.1",
             port=_number(environ, "CLIENTES_PORT", int, 8000),
-            projector=(environ.get("CLIENTES_PROJECTOR") or "in-process") != "off",
+            projector=_switch(environ, "CLIENTES_PROJECTOR", True, also_on=("in-process",)),
             write_timeout=_number(environ, "CLIENTES_WRITE_TIMEOUT", float, 5.0),
         )
 
 
-def jwt_secret(store: Store, configured: str | None) -> str:
-    """The configured secret; on the embedded store, else one kept in its data directory."""
+def jwt_secret(
+    store: Store, configured: str | None, *, make: bool = True
+) -> tuple[str, Path | None]:
+    """The configured secret or, on the embedded store, the one kept in its data
+    directory (made there when ``make``), with the file it was read from."""
     if configured:
         if len(configured.encode()) < MIN_SECRET_BYTES:
             raise SettingsError(f"CLIENTES_JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes")
-        return configured
+        return configured, None
     if store.sqlite_path is None:
         raise SettingsError(
             "CLIENTES_JWT_SECRET is required with a PostgreSQL store "
             f"(at least {MIN_SECRET_BYTES} bytes)"
         )
-    return dev_secret(store.sqlite_path.parent / SECRET_FILE)
+    path = (store.sqlite_path.parent / SECRET_FILE).absolute()
+    if make:
+        make_dev_secret(path)
+    return dev_secret(path), path
+
+
+def make_dev_secret(path: Path) -> None:
+    """Creates the generated dev secret (mode 0600) unless it exists."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return  # made before (or its directory is a file, which reading it says)
+    except OSError as error:
+        raise SettingsError(
+            f"cannot make the signing secret {path}: {error.strerror}; "
+            "make its directory writable or set CLIENTES_JWT_SECRET"
+        ) from None
+    with os.fdopen(fd, "w") as file:
+        file.write(secrets.token_urlsafe(48))
 
 
 def dev_secret(path: Path) -> str:
-    """Reads the generated dev secret, creating it (mode 0600) on first use."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Reads the generated dev secret."""
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text().strip()
-    with os.fdopen(fd, "w") as file:
-        file.write(secrets.token_urlsafe(48))
-    return path.read_text().strip()
+        secret = path.read_text().strip()
+    except FileNotFoundError:
+        raise SettingsError(
+            f"no signing secret at {path}: `clientes serve` makes it there on its first start "
+            "(run `clientes token` from the directory it runs in, with the same "
+            "CLIENTES_DATABASE_URL), or set CLIENTES_JWT_SECRET"
+        ) from None
+    except OSError as error:
+        raise SettingsError(f"cannot read the signing secret {path}: {error.strerror}") from None
+    if len(secret.encode()) < MIN_SECRET_BYTES:
+        raise SettingsError(
+            f"the signing secret in {path} is shorter than {MIN_SECRET_BYTES} bytes: "
+            "delete it for `clientes serve` to make another, or set CLIENTES_JWT_SECRET"
+        )
+    return secret
 
 
 def _number(environ: Mapping[str, str], key: str, kind: type[N], default: N) -> N:
@@ -148,6 +221,24 @@ def _positive(environ: Mapping[str, str], key: str, kind: type[N], default: N) -
     if not value > 0:
         raise SettingsError(f"{key} must be greater than 0, not {value}")
     return value
+
+
+def _switch(
+    environ: Mapping[str, str], key: str, default: bool, also_on: tuple[str, ...] = ()
+) -> bool:
+    """On or off, in any of the usual spellings, whatever the case."""
+    raw = environ.get(key)
+    if not raw:
+        return default
+    word = raw.strip().lower()
+    if word in ON_WORDS + also_on:
+        return True
+    if word in OFF_WORDS:
+        return False
+    raise SettingsError(
+        f"{key} must be on or off ({'/'.join(ON_WORDS + also_on)} or {'/'.join(OFF_WORDS)}, "
+        f"in any case), not {raw!r}"
+    )
 
 
 def _redis_url(url: str | None) -> str | None:

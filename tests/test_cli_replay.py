@@ -1,0 +1,61 @@
+"""`clientes replay` run as a user runs it: one at a time per store."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+from subprocess import PIPE
+
+import psycopg
+import pytest
+
+from api.services import Services, leadership
+from api.settings import Store
+from tests.conftest import SECRET
+from tests.server import CLIENTES, server_env
+from tests.test_cli import clientes
+from tests.test_projector import write_history
+
+
+def scratch_tables(store: Store) -> list[str]:
+    """The tables a replay or a check builds beside the live ones."""
+    if store.sqlite_path is not None:
+        with sqlite3.connect(store.sqlite_path) as conn:
+            rows = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+    else:
+        with psycopg.connect(store.conninfo) as conn:
+            query = "SELECT tablename FROM pg_tables WHERE schemaname = %s"
+            rows = conn.execute(query, (store.schema,)).fetchall()
+    return sorted(
+        name for (name,) in rows if name.startswith(("clientes_rebuild", "clientes_check"))
+    )
+
+
+@pytest.mark.parametrize("check", [False, True], ids=["rebuild", "check"])
+def test_a_replay_while_another_runs_says_so_and_creates_nothing(
+    services: Services, check: bool
+) -> None:
+    store = services.settings.store
+    running = leadership(store, services.clientes, "replay")
+    assert running.acquire()
+    try:
+        second = clientes("replay", *(["--check"] if check else []), env=server_env(store, SECRET))
+    finally:
+        running.release()
+    assert second.returncode == 2
+    assert second.stderr.strip() == "clientes: another replay is running on this store"
+    assert scratch_tables(store) == []
+
+
+@pytest.mark.parametrize("store_kind", ["postgres"])
+def test_two_replays_started_together_end_without_a_traceback(services: Services) -> None:
+    write_history(services.clientes)
+    env = server_env(services.settings.store, SECRET)
+    replays = [
+        subprocess.Popen([str(CLIENTES), "replay"], env=env, stdout=PIPE, stderr=PIPE, text=True)
+        for _ in range(2)
+    ]
+    outcomes = [(replay.communicate(timeout=60)[1], replay.returncode) for replay in replays]
+    assert all("Traceback" not in stderr for stderr, _ in outcomes), outcomes
+    # Both 0 when the first had finished before the second began.
+    assert sorted(code for _, code in outcomes) in ([0, 0], [0, 2]), outcomes
