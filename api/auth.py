@@ -252,6 +252,7 @@ def jwt_auth(settings: Settings) -> JWTAuth[Actor, ClientesToken]:
         accepted_audiences=[settings.jwt_audience] if settings.jwt_audience else None,
         require_claims=["exp", "sub"],
         exclude=["^/schema"],
+        exclude_http_methods=["OPTIONS"],  # HEAD is read as GET, and needs the token as GET does
         openapi_security_scheme_name="bearer",
         description=f"A JWT signed with {ALGORITHM}; scopes {READ} and {WRITE}.",
     )

@@ -41,7 +41,7 @@ def test_schemathesis_finds_nothing(store: Store, tmp_path: Path) -> None:
                 "--seed",
                 "20261129",
                 "--max-examples",
-                "25",
+                "15",
                 "--workers",
                 "1",
                 "--request-timeout",
