@@ -5,6 +5,7 @@ Run as `make -n` (print, do not run) in a copy of the files the Makefile reads.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -26,8 +27,11 @@ def clone(tmp_path: Path) -> Path:
 
 def dry_run(clone: Path, *targets: str) -> list[str]:
     """The commands ``make`` would run, one a line."""
+    # Run from `make test`, a make inherits MAKEFLAGS and MAKELEVEL and would add
+    # "Entering directory" lines: this one starts afresh, as a user's would.
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
     result = subprocess.run(
-        ["make", "-n", *targets], cwd=clone, capture_output=True, text=True, check=True
+        ["make", "-n", *targets], cwd=clone, capture_output=True, text=True, check=True, env=env
     )
     return result.stdout.splitlines()
 
