@@ -14,14 +14,16 @@ from litestar.di import Provide
 from litestar.plugins.problem_details import ProblemDetailsPlugin
 
 from api.auth import jwt_auth, require_scope
+from api.bootstrap import Services, bootstrap
 from api.clientes import ClienteController
+from api.docs_ui import docs_assets
 from api.errors import problem_details
 from api.events import EventController, streams_end_on_stop_signal
 from api.health import health, ready
+from api.history import ClienteHistoryController
 from api.methods import head_and_allow
-from api.openapi import StrictSchemas, docs_assets, openapi_config
+from api.openapi import StrictSchemas, openapi_config
 from api.schemas import MAX_BODY
-from api.services import Services, build_services
 from api.settings import Settings
 
 
@@ -41,7 +43,7 @@ def create_app(settings: Settings | None = None, *, projector: bool | None = Non
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         services = await anyio.to_thread.run_sync(
-            lambda: build_services(settings, projector=run_projector)
+            lambda: bootstrap(settings, api=True, projector=run_projector)
         )
         services.start(asyncio.get_running_loop())
         app.state.services = services
@@ -52,7 +54,9 @@ def create_app(settings: Settings | None = None, *, projector: bool | None = Non
             await anyio.to_thread.run_sync(services.close)
 
     api = Router(
-        path="/", route_handlers=[ClienteController, EventController], guards=[require_scope]
+        path="/",
+        route_handlers=[ClienteController, ClienteHistoryController, EventController],
+        guards=[require_scope],
     )
     app = Litestar(
         route_handlers=[api, health, ready, docs_assets()],

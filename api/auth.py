@@ -1,11 +1,8 @@
-"""Bearer JWT authentication (HS256) and the two scopes."""
+"""Bearer JWT authentication (HS256) and the two scopes; the tokens themselves are in tokens.py."""
 
 from __future__ import annotations
 
-import functools
-import re
 import time
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,16 +11,15 @@ from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware.authentication import AuthenticationResult
-from litestar.security.jwt import JWTAuth, JWTAuthenticationMiddleware, Token
+from litestar.security.jwt import JWTAuth, JWTAuthenticationMiddleware
 
 from api.settings import Settings
+from api.tokens import ClientesToken
 
 ALGORITHM = "HS256"
 READ = "clientes:read"
 WRITE = "clientes:write"
 READ_METHODS = frozenset({"GET", "HEAD"})
-# What RFC 6750 lets an error_description hold: printable ASCII but for " and \.
-NOT_QUOTABLE = re.compile(r"[^\x20\x21\x23-\x5b\x5d-\x7e]")
 
 
 @dataclass(frozen=True)
@@ -32,180 +28,6 @@ class Actor:
 
     sub: str
     scopes: frozenset[str]
-
-
-class TokenRefused(NotAuthorizedException):
-    """A 401 naming the check the bearer token failed, in ``detail`` and in the challenge.
-
-    The description becomes RFC 6750's ``error_description``, so it keeps to the
-    characters that a quoted-string there may hold.
-    """
-
-    def __init__(self, description: str) -> None:
-        description = NOT_QUOTABLE.sub("", description)
-        challenge = f'Bearer error="invalid_token", error_description="{description}"'
-        super().__init__(detail=description, headers={"WWW-Authenticate": challenge})
-
-
-# PyJWT's refusals, by exception class; the nearest class in the MRO names the check.
-REFUSALS: Mapping[type[Exception], str] = {
-    jwt.InvalidAlgorithmError: "algorithm not allowed",
-    jwt.InvalidSignatureError: "bad signature",
-    jwt.DecodeError: "malformed token",
-    jwt.InvalidIssuerError: "wrong issuer",
-    jwt.InvalidAudienceError: "wrong audience",
-    jwt.exceptions.InvalidSubjectError: "claim sub is not a string",
-    jwt.exceptions.InvalidJTIError: "claim jti is not a string",
-    jwt.InvalidTokenError: "invalid token",
-}
-
-# The times are left to Validity, which checks them at every use, cached or not.
-UNTIMED = {"verify_exp": False, "verify_nbf": False, "verify_iat": False}
-TIMES = {"iat": "issued_at", "nbf": "not_before", "exp": "expires"}  # claim: Validity field
-# The NumericDates a datetime can hold (years 1 to 9999), as Litestar's Token needs.
-EARLIEST, LATEST = -62_135_596_800, 253_402_300_799
-
-
-def refusal(error: jwt.InvalidTokenError) -> TokenRefused:
-    if isinstance(error, jwt.MissingRequiredClaimError):
-        return TokenRefused(f"missing claim {error.claim}")
-    return TokenRefused(next(REFUSALS[kind] for kind in type(error).__mro__ if kind in REFUSALS))
-
-
-@dataclass(frozen=True)
-class Validity:
-    """When a token may be used: from ``iat`` and ``nbf`` (inclusive) until ``exp``.
-
-    Whole seconds, as PyJWT reads them; the checks run in PyJWT's order.
-    """
-
-    issued_at: int | float = float("-inf")
-    not_before: int | float = float("-inf")
-    expires: int | float = float("inf")
-
-    @classmethod
-    def of(cls, claims: Mapping[str, Any]) -> Validity:
-        present = (name for name in TIMES if name in claims)
-        return cls(**{TIMES[name]: _seconds(claims, name) for name in present})
-
-    def check(self, now: float) -> None:
-        if self.issued_at > now:
-            raise TokenRefused("issued in the future")
-        if self.not_before > now:
-            raise TokenRefused("not yet valid")
-        if self.expires <= now:
-            raise TokenRefused("expired")
-
-
-def _seconds(claims: Mapping[str, Any], name: str) -> int:
-    value = claims[name]
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise TokenRefused(f"claim {name} is not a number")
-    if not EARLIEST <= value <= LATEST:
-        raise TokenRefused(f"claim {name} is out of range")
-    return int(value)
-
-
-class ClientesToken(Token):
-    """Litestar's Token, saying which check a refused token failed.
-
-    PyJWT checks the form, algorithm, signature and claims; Validity checks the
-    times, always (``verify_exp`` and ``verify_nbf`` are never turned off here).
-    """
-
-    @classmethod
-    def decode_payload(
-        cls,
-        encoded_token: str,
-        secret: str,
-        algorithms: list[str],
-        issuer: str | Sequence[str] | None = None,
-        audience: str | Sequence[str] | None = None,
-        options: Any = None,
-    ) -> Any:
-        """The verified payload; an ``iat`` is optional, as the contract has it.
-
-        Litestar's Token requires ``iat``: a token without one is read as issued
-        at the epoch, which no check of its times can then fault.
-        """
-        untimed: Any = {**(options or {}), **UNTIMED}
-        try:
-            payload = super().decode_payload(
-                encoded_token, secret, algorithms, issuer, audience, untimed
-            )
-        except jwt.InvalidTokenError as error:
-            raise refusal(error) from None
-        Validity.of(payload).check(time.time())
-        if payload.get("sub") == "":
-            raise TokenRefused("claim sub is empty")
-        payload.setdefault("iat", 0)
-        return payload
-
-    @classmethod
-    def decode(
-        cls,
-        encoded_token: str,
-        secret: str,
-        algorithm: str,
-        audience: str | Sequence[str] | None = None,
-        issuer: str | Sequence[str] | None = None,
-        require_claims: Sequence[str] | None = None,
-        verify_exp: bool = True,
-        verify_nbf: bool = True,
-        strict_audience: bool = False,
-    ) -> ClientesToken:
-        """Verifies a token once per process; each later use only checks its times again.
-
-        Clients send the same token with many requests, and verifying it (base64,
-        JSON, HMAC, claims) costs more than the rest of reading a Cliente.
-        """
-        token, validity = _verified(
-            encoded_token,
-            secret,
-            algorithm,
-            _frozen(audience),
-            _frozen(issuer),
-            _frozen(require_claims),
-            verify_exp,
-            verify_nbf,
-            strict_audience,
-        )
-        validity.check(time.time())
-        return token
-
-
-def _frozen(value: str | Sequence[str] | None) -> str | tuple[str, ...] | None:
-    return value if value is None or isinstance(value, str) else tuple(value)
-
-
-@functools.lru_cache(maxsize=4096)
-def _verified(
-    encoded_token: str, secret: str, algorithm: str, *options: Any
-) -> tuple[ClientesToken, Validity]:
-    """A token verified by Litestar, with the times between which it is valid.
-
-    A token that fails verification raises, and nothing is cached for it.
-    """
-    audience, issuer, require_claims, verify_exp, verify_nbf, strict_audience = options
-    try:
-        token = super(ClientesToken, ClientesToken).decode(
-            encoded_token,
-            secret,
-            algorithm,
-            audience,
-            issuer,
-            require_claims,
-            verify_exp,
-            verify_nbf,
-            strict_audience,
-        )
-    except TokenRefused:
-        raise
-    except NotAuthorizedException:
-        # Litestar's own reading of the claims (an iss or aud of another type) refused it.
-        raise TokenRefused("invalid claims") from None
-    times = {**token.extras, "iat": token.iat.timestamp(), "exp": token.exp.timestamp()}
-    return token, Validity.of(times)
 
 
 class BearerAuthenticationMiddleware(JWTAuthenticationMiddleware):

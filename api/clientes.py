@@ -7,14 +7,16 @@ import re
 from typing import Annotated, Any
 
 import anyio
-from litestar import Controller, Request, Response, delete, get, patch, post, put
+from litestar import Controller, Request, Response, delete, get, post, route
 from litestar.di import NamedDependency
+from litestar.enums import HttpMethod
 from litestar.openapi import ResponseSpec
 from litestar.params import JSONBody, Parameter, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED, HTTP_304_NOT_MODIFIED
 
 from api.auth import Actor
 from api.bodies import checked_body
+from api.bootstrap import Services
 from api.conditional import IfMatch, IfNoneMatch, etag, parse_etags
 from api.errors import invalid_fields
 from api.numbers import MAX_INT64
@@ -22,15 +24,12 @@ from api.openapi import ClientesOperation, present_only, problems
 from api.schemas import (
     Cliente,
     ClienteCreate,
-    ClienteHistory,
     ClientePage,
     ClienteUpdate,
-    HistoryEntry,
 )
-from api.services import Services
+from api.writes import write
 from commands import ClienteNotFound
 
-MAX_HISTORY = 1000
 MAX_OFFSET = 2**62  # keeps page * size within the databases' 64-bit OFFSET
 
 AuthRequest = Request[Actor, Any, Any]
@@ -43,6 +42,7 @@ ClienteId = Annotated[
         schema_extra={"format": "int64", "minimum": 1, "maximum": MAX_INT64},
     ),
 ]
+UPDATES = {HttpMethod.PUT: "updateCliente", HttpMethod.PATCH: "patchCliente"}
 NOT_MODIFIED = {304: ResponseSpec(None, description="The Cliente is at a version the client has")}
 
 
@@ -123,36 +123,6 @@ class ClienteController(Controller):
             return not_modified(cliente.version)
         return one(cliente)
 
-    @get(
-        "/{cliente_id:int}/history",
-        operation_class=ClientesOperation,
-        operation_id="getClienteHistory",
-        sync_to_thread=True,
-        responses=problems(400, 401, 403, 404, 503),
-    )
-    def get_history(
-        self,
-        services: NamedDependency[Services],
-        cliente_id: ClienteId,
-        after_version: Annotated[
-            int,
-            QueryParameter(name="afterVersion", ge=0, description="Events after this version"),
-        ] = 0,
-        limit: Annotated[
-            int,
-            QueryParameter(ge=1, le=MAX_HISTORY, description="Events per page (at most 1000)"),
-        ] = MAX_HISTORY,
-    ) -> ClienteHistory:
-        """The Cliente's audit trail, oldest first, vigente or not.
-
-        A page holds at most ``limit`` events; for the next, pass the last
-        version as ``afterVersion``.
-        """
-        events = services.clientes.history(cliente_id, after_version, limit)
-        return ClienteHistory(
-            cliente_id=cliente_id, events=[HistoryEntry.from_event(e) for e in events]
-        )
-
     @post(
         operation_class=ClientesOperation,
         operation_id="createCliente",
@@ -166,16 +136,17 @@ class ClienteController(Controller):
         data: JSONBody[ClienteCreate],
     ) -> Response[Cliente]:
         """Creates a vigente Cliente."""
-        written = await services.write(
-            services.clientes.create_cliente, data.fields(), request.user.sub
+        written = await write(
+            services, services.clientes.create_cliente, data.fields(), request.user.sub
         )
         cliente = Cliente.from_aggregate(written.cliente)
         return one(cliente, HTTP_201_CREATED, Location=f"{self.path}/{cliente.id}")
 
-    @put(
+    @route(
         "/{cliente_id:int}",
+        http_method=[HttpMethod.PUT, HttpMethod.PATCH],
         operation_class=ClientesOperation,
-        operation_id="updateCliente",
+        operation_id=lambda _, method, __: UPDATES[HttpMethod(method)],
         before_request=checked_body(partial=True),
         responses=problems(400, 401, 403, 404, 409, 412, 413, 503),
     )
@@ -187,26 +158,16 @@ class ClienteController(Controller):
         data: JSONBody[ClienteUpdate],
         if_match: IfMatch = None,
     ) -> Response[Cliente]:
-        """Changes the fields present in the body; the others stay."""
-        return await _update(services, request, cliente_id, data, if_match)
-
-    @patch(
-        "/{cliente_id:int}",
-        operation_class=ClientesOperation,
-        operation_id="patchCliente",
-        before_request=checked_body(partial=True),
-        responses=problems(400, 401, 403, 404, 409, 412, 413, 503),
-    )
-    async def patch_cliente(
-        self,
-        services: NamedDependency[Services],
-        request: AuthRequest,
-        cliente_id: ClienteId,
-        data: JSONBody[ClienteUpdate],
-        if_match: IfMatch = None,
-    ) -> Response[Cliente]:
-        """The same as PUT: a partial update."""
-        return await _update(services, request, cliente_id, data, if_match)
+        """Changes the fields present in the body; the others stay (PUT and PATCH alike)."""
+        written = await write(
+            services,
+            services.clientes.update_cliente,
+            cliente_id,
+            data.changes(),
+            request.user.sub,
+            _versions(if_match),
+        )
+        return one(Cliente.from_aggregate(written.cliente))
 
     @delete(
         "/{cliente_id:int}",
@@ -222,26 +183,13 @@ class ClienteController(Controller):
         if_match: IfMatch = None,
     ) -> None:
         """Deactivates a Cliente: gone from reads, its code still taken."""
-        await services.write(
-            services.clientes.deactivate_cliente, cliente_id, request.user.sub, _versions(if_match)
+        await write(
+            services,
+            services.clientes.deactivate_cliente,
+            cliente_id,
+            request.user.sub,
+            _versions(if_match),
         )
-
-
-async def _update(
-    services: Services,
-    request: AuthRequest,
-    cliente_id: int,
-    data: ClienteUpdate,
-    if_match: str | None,
-) -> Response[Cliente]:
-    written = await services.write(
-        services.clientes.update_cliente,
-        cliente_id,
-        data.changes(),
-        request.user.sub,
-        _versions(if_match),
-    )
-    return one(Cliente.from_aggregate(written.cliente))
 
 
 def _versions(if_match: str | None) -> frozenset[int] | None:

@@ -19,10 +19,10 @@ from litestar.di import NamedDependency
 from litestar.params import HeaderParameter, QueryParameter
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 
+from api.bootstrap import Services
 from api.errors import problem
 from api.numbers import INT64_DIGITS, MAX_INT64, int64
 from api.openapi import present_only, problems
-from api.services import Services
 from projections.envelopes import Envelope
 from projections.feed import read_feed
 from projections.watermark import Watermark

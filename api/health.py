@@ -11,8 +11,8 @@ from litestar.openapi import ResponseSpec
 from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 from psycopg import Error as PsycopgError
 
+from api.bootstrap import Services
 from api.schemas import Readiness, ReadinessCheck
-from api.services import Services
 
 MAX_LAG = 10_000  # events the read table may be behind and still serve
 MAX_LAG_SECONDS = 30.0  # how old the oldest event it has not applied may be
@@ -62,7 +62,7 @@ def read_table(services: Services, head: int) -> ReadinessCheck:
             ("no projector is running", not running),
             (
                 "the projection has stopped behind the events",
-                services.watch.stalled(position, head),
+                services.stall.stalled(position, head),
             ),
             (f"more than {MAX_LAG} events behind", lag > MAX_LAG),
             (f"more than {MAX_LAG_SECONDS:.0f} s behind", seconds > MAX_LAG_SECONDS),

@@ -1,15 +1,12 @@
-"""The OpenAPI document: exact bodies, every status, headers and links; an offline docs UI."""
+"""The OpenAPI document: exact bodies, every status, the headers and links of responses."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from importlib.resources import files
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from litestar._openapi.schema_generation.plugins.struct import StructSchemaPlugin
 from litestar.openapi import OpenAPIConfig, ResponseSpec
-from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import (
     Link,
     OpenAPIHeader,
@@ -18,18 +15,16 @@ from litestar.openapi.spec import (
     Operation,
     Schema,
 )
-from litestar.static_files import create_static_files_router
 
+from api.docs_ui import docs_ui
 from api.schemas import MAX_BODY, ClienteCreate, ClienteUpdate, Problem
 from api.schemas import Schema as BodySchema
 from commands.validation import NUMERO_DOCUMENTO
 
 if TYPE_CHECKING:
-    from litestar import Router
     from litestar._openapi.schema_generation import SchemaCreator
     from litestar.typing import FieldDefinition
 
-DOCS_ASSETS = "/schema/assets"
 
 PROBLEM_DESCRIPTIONS = {
     400: "The body, a field, a query parameter or a header is not valid",
@@ -175,30 +170,11 @@ class ClientesOperation(Operation):
                 response.links = dict(links[status])
 
 
-def _docs_ui() -> SwaggerRenderPlugin:
-    """Swagger UI from the files of the swagger-ui-py package: the docs need no internet."""
-    return SwaggerRenderPlugin(
-        path=["/", "/swagger"],
-        js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
-        css_url=f"{DOCS_ASSETS}/swagger-ui.css",
-        standalone_preset_js_url=f"{DOCS_ASSETS}/swagger-ui-standalone-preset.js",
-        favicon=f"<link rel='icon' type='image/png' href='{DOCS_ASSETS}/favicon-32x32.png'>",
-    )
-
-
-def docs_assets() -> Router:
-    return create_static_files_router(
-        path=DOCS_ASSETS,
-        directories=[Path(str(files("swagger_ui") / "static"))],
-        include_in_schema=False,
-    )
-
-
 def openapi_config(version: str) -> OpenAPIConfig:
     return OpenAPIConfig(
         title="Clientes",
         version=version,
         description="The registry of the clients that receive field-service work orders.",
         path="/schema",
-        render_plugins=[_docs_ui()],
+        render_plugins=[docs_ui()],
     )

@@ -3,22 +3,22 @@
 from __future__ import annotations
 
 import os
-import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 from urllib.parse import unquote, urlsplit
 
-from psycopg.conninfo import make_conninfo
+from api.signing_secret import SecretError, jwt_secret
+from api.stores import Store
+from api.stores.postgres import PostgresStore
+from api.stores.sqlite import SQLiteStore
 
 DEFAULT_DATABASE_URL = "sqlite:///var/clientes.sqlite3"
 DEFAULT_REDIS_STREAM = "clientes:events"
 DEFAULT_REDIS_MAXLEN = 1_000_000
-MIN_SECRET_BYTES = 32
 ON_WORDS = ("on", "true", "yes", "1")
 OFF_WORDS = ("off", "false", "no", "0")
-SECRET_FILE = "jwt-secret"  # noqa: S105 - a file name, not a secret
 
 N = TypeVar("N", int, float)
 
@@ -27,37 +27,14 @@ class SettingsError(Exception):
     """The configuration cannot work; the message says what to change."""
 
 
-@dataclass(frozen=True)
-class Store:
-    """Where events and the read table live, in the terms each consumer needs."""
-
-    url: str
-    env: Mapping[str, str]  # eventsourcing's persistence settings
-    conninfo: str = ""  # libpq connection string, PostgreSQL only
-    schema: str = "public"
-    sqlite_path: Path | None = None
-
-    @property
-    def is_postgres(self) -> bool:
-        return self.sqlite_path is None
-
-    @classmethod
-    def from_url(cls, url: str, schema: str = "public", password: str | None = None) -> Store:
-        """The store ``url`` names; ``password``, when given, overrides the URL's."""
-        if url.startswith("sqlite:///"):
-            path = Path(url.removeprefix("sqlite:///"))
-            env = {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(path)}
-            return cls(url=url, env=env, sqlite_path=path)
-        params = _postgres_params(url)
-        if password is not None:
-            params["password"] = password
-        env = {
-            "PERSISTENCE_MODULE": "eventsourcing.postgres",
-            **{f"POSTGRES_{key.upper()}": value for key, value in params.items()},
-            "POSTGRES_SCHEMA": schema,
-            "POSTGRES_CONNECT_TIMEOUT": "2",
-        }
-        return cls(url=url, env=env, conninfo=make_conninfo(**params), schema=schema)
+def store_from_url(url: str, schema: str = "public", password: str | None = None) -> Store:
+    """The kind of store ``url`` names; ``password``, when given, overrides the URL's."""
+    if url.startswith("sqlite:///"):
+        return SQLiteStore(url, Path(url.removeprefix("sqlite:///")))
+    params = _postgres_params(url)
+    if password is not None:
+        params["password"] = password
+    return PostgresStore(url, params, schema)
 
 
 def _postgres_params(url: str) -> dict[str, str]:
@@ -123,16 +100,19 @@ class Settings:
         On the embedded store with no CLIENTES_JWT_SECRET, the server makes the
         secret in the data directory; ``make_secret=False`` only reads it.
         """
-        store = Store.from_url(
+        store = store_from_url(
             environ.get("CLIENTES_DATABASE_URL") or DEFAULT_DATABASE_URL,
             environ.get("CLIENTES_DATABASE_SCHEMA") or "public",
             environ.get("CLIENTES_DATABASE_PASSWORD") or None,
         )
-        secret, secret_file = (
-            jwt_secret(store, environ.get("CLIENTES_JWT_SECRET"), make=make_secret)
-            if with_secret
-            else ("", None)
-        )
+        try:
+            secret, secret_file = (
+                jwt_secret(store, environ.get("CLIENTES_JWT_SECRET"), make=make_secret)
+                if with_secret
+                else ("", None)
+            )
+        except SecretError as error:
+            raise SettingsError(str(error)) from None
         return cls(
             store=store,
             jwt_secret=secret,
@@ -148,62 +128,6 @@ class Settings:
             projector=_switch(environ, "CLIENTES_PROJECTOR", True, also_on=("in-process",)),
             write_timeout=_number(environ, "CLIENTES_WRITE_TIMEOUT", float, 5.0),
         )
-
-
-def jwt_secret(
-    store: Store, configured: str | None, *, make: bool = True
-) -> tuple[str, Path | None]:
-    """The configured secret or, on the embedded store, the one kept in its data
-    directory (made there when ``make``), with the file it was read from."""
-    if configured:
-        if len(configured.encode()) < MIN_SECRET_BYTES:
-            raise SettingsError(f"CLIENTES_JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes")
-        return configured, None
-    if store.sqlite_path is None:
-        raise SettingsError(
-            "CLIENTES_JWT_SECRET is required with a PostgreSQL store "
-            f"(at least {MIN_SECRET_BYTES} bytes)"
-        )
-    path = (store.sqlite_path.parent / SECRET_FILE).absolute()
-    if make:
-        make_dev_secret(path)
-    return dev_secret(path), path
-
-
-def make_dev_secret(path: Path) -> None:
-    """Creates the generated dev secret (mode 0600) unless it exists."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return  # made before (or its directory is a file, which reading it says)
-    except OSError as error:
-        raise SettingsError(
-            f"cannot make the signing secret {path}: {error.strerror}; "
-            "make its directory writable or set CLIENTES_JWT_SECRET"
-        ) from None
-    with os.fdopen(fd, "w") as file:
-        file.write(secrets.token_urlsafe(48))
-
-
-def dev_secret(path: Path) -> str:
-    """Reads the generated dev secret."""
-    try:
-        secret = path.read_text().strip()
-    except FileNotFoundError:
-        raise SettingsError(
-            f"no signing secret at {path}: `clientes serve` makes it there on its first start "
-            "(run `clientes token` from the directory it runs in, with the same "
-            "CLIENTES_DATABASE_URL), or set CLIENTES_JWT_SECRET"
-        ) from None
-    except OSError as error:
-        raise SettingsError(f"cannot read the signing secret {path}: {error.strerror}") from None
-    if len(secret.encode()) < MIN_SECRET_BYTES:
-        raise SettingsError(
-            f"the signing secret in {path} is shorter than {MIN_SECRET_BYTES} bytes: "
-            "delete it for `clientes serve` to make another, or set CLIENTES_JWT_SECRET"
-        )
-    return secret
 
 
 def _number(environ: Mapping[str, str], key: str, kind: type[N], default: N) -> N:

@@ -24,8 +24,7 @@ from typing import Any
 
 from eventsourcing.persistence import Tracking
 
-from api.services import open_store
-from api.settings import Store
+from api.stores import Store
 from bench.run import ROOT, store
 from commands import Cliente, Clientes, validate
 from projections import ClientesProjection, open_view
@@ -103,11 +102,12 @@ def one_transaction_per_event(clientes: Clientes, chosen: Store, sample: int) ->
 
 @contextmanager
 def opened(chosen: Store) -> Iterator[Clientes]:
-    clientes, live = open_store(chosen)
+    with chosen.creating_tables():
+        clientes = Clientes(env=chosen.env)
+        open_view(chosen.env).close()
     try:
         yield clientes
     finally:
-        live.close()
         clientes.close()
 
 

@@ -29,7 +29,8 @@ from pathlib import Path
 import psycopg
 
 from api.auth import mint_token
-from api.settings import Settings, Store
+from api.settings import Settings, store_from_url
+from api.stores import Store
 from bench.load import RequestFactory, Result, run
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -77,14 +78,14 @@ def serving(command: list[str], env: dict[str, str], cwd: Path) -> Iterator[str]
 @contextmanager
 def store(kind: str, workdir: Path) -> Iterator[Store]:
     if kind == "sqlite":
-        yield Store.from_url(f"sqlite:///{workdir}/bench.sqlite3")
+        yield store_from_url(f"sqlite:///{workdir}/bench.sqlite3")
         return
     schema = f"bench_{uuid.uuid4().hex[:8]}"
-    conninfo = Store.from_url(POSTGRES_URL).conninfo
+    conninfo = store_from_url(POSTGRES_URL).conninfo
     with psycopg.connect(conninfo, autocommit=True) as conn:
         conn.execute(f'CREATE SCHEMA "{schema}"')
     try:
-        yield Store.from_url(POSTGRES_URL, schema)
+        yield store_from_url(POSTGRES_URL, schema)
     finally:
         with psycopg.connect(conninfo, autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA "{schema}" CASCADE')

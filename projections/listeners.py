@@ -14,7 +14,13 @@ logger = logging.getLogger(__name__)
 
 
 class Background:
-    """A daemon thread running ``run`` until ``stop()``."""
+    """A daemon thread running ``run`` until ``stop()``.
+
+    By default ``run`` repeats ``round()``, ``pause`` seconds apart, riding out
+    the store's outages (logged at debug level) until stopped.
+    """
+
+    pause = 1.0
 
     def __init__(self, name: str) -> None:
         self.stopping = threading.Event()
@@ -25,9 +31,21 @@ class Background:
 
     def stop(self) -> None:
         self.stopping.set()
-        self._thread.join(5)
+        self.join(5)
+
+    def join(self, timeout: float) -> None:
+        if self._thread.is_alive():
+            self._thread.join(timeout)
 
     def run(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                self.round()
+            except (psycopg.Error, PersistenceError, OSError) as error:
+                logger.debug("%s riding out: %s", self._thread.name, error)
+            self.stopping.wait(self.pause)
+
+    def round(self) -> None:
         raise NotImplementedError
 
 
@@ -53,15 +71,8 @@ class ChannelListener(Background):
         self._on_notify = on_notify
         self._on_listening = on_listening
 
-    def run(self) -> None:
-        while not self.stopping.is_set():
-            try:
-                self._listen()
-            except (psycopg.Error, PersistenceError) as error:
-                logger.debug("Listener on %s reconnecting after: %s", self._channel, error)
-                self.stopping.wait(1.0)
-
-    def _listen(self) -> None:
+    def round(self) -> None:
+        """Listens until stopped; a dropped connection ends the round, and the next reconnects."""
         with psycopg.connect(self._conninfo, autocommit=True, connect_timeout=5) as conn:
             conn.execute(SQL("LISTEN {}").format(Identifier(self._channel)))
             self._on_listening()
@@ -77,12 +88,7 @@ class Poller(Background):
     def __init__(self, poll: Callable[[], None], interval: float, name: str = "poller") -> None:
         super().__init__(name)
         self._poll = poll
-        self._interval = interval
+        self.pause = interval
 
-    def run(self) -> None:
-        while not self.stopping.is_set():
-            try:
-                self._poll()
-            except (PersistenceError, OSError) as error:
-                logger.debug("Poller retrying after: %s", error)
-            self.stopping.wait(self._interval)
+    def round(self) -> None:
+        self._poll()

@@ -19,12 +19,14 @@ from eventsourcing.persistence import (
     TrackingRecorder,
 )
 
-from projections.leadership import Leadership
+from projections.listeners import Background
+from projections.locks import Lock
 from projections.view import TrackingConflict
 
 logger = logging.getLogger(__name__)
 
 MIN_BACKOFF = 0.05  # seconds before the first retry; doubled up to max_backoff
+IDLE_CHECK = 1.0  # seconds an idle projector waits before it checks its lock again
 
 
 class BatchProjection(Protocol):
@@ -36,14 +38,16 @@ class BatchProjection(Protocol):
     def process_batch(self, batch: Sequence[tuple[Any, Tracking]]) -> None: ...
 
 
-class Projector:
+class Projector(Background):
     """Feeds stored events to a projection, a batch per transaction.
 
     Unlike the library's ProjectionRunner, whose thread ends at the first
     exception, this one outlives a database that restarts or drops
     connections: it backs off (bounded), logs once per outage, and resumes
-    from the tracked position. Only the holder of the leadership projects;
-    the others stand by and take over when it goes.
+    from the tracked position. Only the holder of the lock projects; the
+    others stand by and take over when it goes. Whoever learns of new events
+    (this process's writes, the store's follower) calls ``wake()``; a
+    ``follower`` given here is started and stopped with the projector.
     """
 
     def __init__(
@@ -53,85 +57,94 @@ class Projector:
         mapper: Mapper[Any],
         tracking_name: str,
         projection: BatchProjection,
-        leadership: Leadership,
+        lock: Lock,
         on_progress: Callable[[int], None] = lambda position: None,
+        follower: Background | None = None,
         batch_size: int = 1000,
         standby_interval: float = 1.0,
         max_backoff: float = 5.0,
     ) -> None:
+        super().__init__(name=f"projector-{projection.name}")
         self.recorder = recorder
         self.mapper = mapper
         self.tracking_name = tracking_name
         self.projection = projection
-        self.leadership = leadership
+        self.lock = lock
         self.on_progress = on_progress
+        self.follower = follower
         self.batch_size = batch_size
         self.standby_interval = standby_interval
         self.max_backoff = max_backoff
         self.active = False
-        self._stopping = threading.Event()
+        self._woken = threading.Event()
         self._failing = False
         self._backoff = MIN_BACKOFF
-        self._thread = threading.Thread(
-            target=self._run, name=f"projector-{projection.name}", daemon=True
-        )
 
     def start(self) -> None:
-        self._thread.start()
+        if self.follower is not None:
+            self.follower.start()
+        super().start()
 
     def stop(self, timeout: float = 10.0) -> None:
-        self._stopping.set()
-        self.leadership.wake()
-        self._thread.join(timeout)
+        self.stopping.set()
+        self._woken.set()
+        self.join(timeout)
+        if self.follower is not None:
+            self.follower.stop()
 
-    def wake(self) -> None:
-        """New events were recorded by this process: look now, not at the next poll."""
-        self.leadership.wake()
+    def wake(self, *_: object) -> None:
+        """New events may have been recorded: look now, not at the next check."""
+        self._woken.set()
 
-    def _run(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                if not self.leadership.acquire():
-                    self.leadership.release()
-                    self._stopping.wait(self.standby_interval)
-                    continue
+    def run(self) -> None:
+        try:
+            while not self.stopping.is_set():
                 try:
-                    self._follow()
+                    if self.lock.acquire():
+                        self._follow()
+                    else:
+                        self.stopping.wait(self.standby_interval)
+                except Exception as error:
+                    self.lock.release()
+                    self._report_failure(error)
+                    self.stopping.wait(self._backoff)
+                    self._backoff = min(self._backoff * 2, self.max_backoff)
                 finally:
                     self.active = False
-                    self.leadership.release()
-            except Exception as error:
-                self._report_failure(error)
-                self._stopping.wait(self._backoff)
-                self._backoff = min(self._backoff * 2, self.max_backoff)
+        finally:
+            self.lock.release()
 
     def _follow(self) -> None:
         position = self.projection.view.max_tracking_id(self.tracking_name) or 0
         self.active = True
         self.on_progress(position)
-        while not self._stopping.is_set():
+        while not self.stopping.is_set():
+            self._woken.clear()
             notifications = self.recorder.select_notifications(
                 start=position, limit=self.batch_size, inclusive_of_start=False
             )
             if notifications:
-                try:
-                    self.projection.process_batch(
-                        decoded(notifications, self.mapper, self.tracking_name)
-                    )
-                except TrackingConflict as moved:
-                    # A replay swapped the table in (or another projector got there first).
-                    logger.info("Projection %s moved on (%s)", self.projection.name, moved)
-                    position = self.projection.view.max_tracking_id(self.tracking_name) or 0
-                    self.on_progress(position)
-                    continue
-                position = notifications[-1].id
-                self.on_progress(position)
+                position = self._apply(notifications, position)
             # Only now is the projection known to work again: reading its position
             # proves the store is back, not what the projection writes to (Redis).
             self._report_recovery(position)
             if not notifications:
-                # A short timeout keeps stop() prompt; an idle wake-up costs nothing.
-                self.leadership.wait_for_events(timeout=0.1)
+                self._woken.wait(IDLE_CHECK)
+                if not self.lock.acquire():
+                    return  # another process holds the lock now: stand by
+
+    def _apply(self, notifications: Sequence[Notification], position: int) -> int:
+        """Applies a batch; the position it reached, or where the table was moved to."""
+        try:
+            self.projection.process_batch(decoded(notifications, self.mapper, self.tracking_name))
+        except TrackingConflict as moved:
+            # A replay swapped the table in (or another projector got there first).
+            logger.info("Projection %s moved on (%s)", self.projection.name, moved)
+            position = self.projection.view.max_tracking_id(self.tracking_name) or 0
+        else:
+            position = notifications[-1].id
+        self.on_progress(position)
+        return position
 
     def _report_recovery(self, position: int) -> None:
         self._backoff = MIN_BACKOFF

@@ -30,6 +30,10 @@ class ClientesView(TrackingRecorder, ABC):
     """
 
     @abstractmethod
+    def create_table(self) -> None:
+        """Creates the tables, if missing."""
+
+    @abstractmethod
     def get_rows(self, ids: Collection[int], within: Cursor | None = None) -> list[ClienteRow]:
         """The rows of those of ``ids`` that are in the table."""
 

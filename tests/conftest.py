@@ -14,8 +14,9 @@ from litestar.testing import TestClient
 
 from api.app import create_app
 from api.auth import READ, WRITE, mint_token
-from api.services import Services, build_services
-from api.settings import Settings, Store
+from api.bootstrap import Services, bootstrap
+from api.settings import Settings, store_from_url
+from api.stores import Store
 
 POSTGRES_URL = os.environ.get(
     "CLIENTES_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
@@ -30,7 +31,7 @@ Client = TestClient  # type alias for readability in tests
 def _services_reachable() -> None:
     """The suite needs the real servers; it stops at once, and says why, when one is down."""
     try:
-        psycopg.connect(Store.from_url(POSTGRES_URL).conninfo, connect_timeout=3).close()
+        psycopg.connect(store_from_url(POSTGRES_URL).conninfo, connect_timeout=3).close()
     except psycopg.OperationalError as error:
         pytest.exit(f"PostgreSQL is not reachable at {POSTGRES_URL}: {error}", returncode=3)
     try:
@@ -43,7 +44,7 @@ def _services_reachable() -> None:
 def pg_schema() -> Iterator[str]:
     """A schema of its own for one test, dropped afterwards."""
     schema = f"test_{uuid.uuid4().hex[:12]}"
-    conninfo = Store.from_url(POSTGRES_URL).conninfo
+    conninfo = store_from_url(POSTGRES_URL).conninfo
     with psycopg.connect(conninfo, autocommit=True) as conn:
         conn.execute(f'CREATE SCHEMA "{schema}"')
     yield schema
@@ -61,13 +62,13 @@ def store_kind(request: pytest.FixtureRequest) -> str:
 def store(store_kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> Store:
     """The embedded SQLite store, and PostgreSQL, in turn."""
     if store_kind == "sqlite":
-        return Store.from_url(f"sqlite:///{tmp_path}/clientes.sqlite3")
-    return Store.from_url(POSTGRES_URL, request.getfixturevalue("pg_schema"))
+        return store_from_url(f"sqlite:///{tmp_path}/clientes.sqlite3")
+    return store_from_url(POSTGRES_URL, request.getfixturevalue("pg_schema"))
 
 
 @pytest.fixture
 def postgres_store(pg_schema: str) -> Store:
-    return Store.from_url(POSTGRES_URL, pg_schema)
+    return store_from_url(POSTGRES_URL, pg_schema)
 
 
 @pytest.fixture
@@ -78,7 +79,7 @@ def settings(store: Store) -> Settings:
 @pytest.fixture
 def services(settings: Settings) -> Iterator[Services]:
     """The application and its read side, with no projector running."""
-    built = build_services(settings, projector=False)
+    built = bootstrap(settings, api=False, projector=False)
     yield built
     built.close()
 

@@ -14,7 +14,7 @@ from types import TracebackType
 
 import httpx
 
-from api.settings import Store
+from api.stores import Store
 
 CLIENTES = Path(sys.executable).with_name("clientes")
 

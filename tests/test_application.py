@@ -7,7 +7,7 @@ from datetime import UTC
 
 import pytest
 
-from api.services import Services
+from api.bootstrap import Services
 from commands import (
     ClienteCreated,
     ClienteDeactivated,

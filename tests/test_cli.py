@@ -11,7 +11,7 @@ import httpx
 import jwt
 import pytest
 
-from api.settings import Store
+from api.stores import Store
 from projections.replay import BATCH_SIZE
 from tests.conftest import POSTGRES_URL, SECRET
 from tests.server import CLIENTES, Server, server_env

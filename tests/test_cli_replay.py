@@ -2,32 +2,26 @@
 
 from __future__ import annotations
 
-import sqlite3
 import subprocess
 from subprocess import PIPE
 
-import psycopg
 import pytest
 
-from api.services import Services, leadership
-from api.settings import Store
+from api.bootstrap import Services
+from api.stores import Store
 from tests.conftest import SECRET
 from tests.server import CLIENTES, server_env
+from tests.stores import table_names
 from tests.test_cli import clientes
 from tests.test_projector import write_history
 
 
 def scratch_tables(store: Store) -> list[str]:
     """The tables a replay or a check builds beside the live ones."""
-    if store.sqlite_path is not None:
-        with sqlite3.connect(store.sqlite_path) as conn:
-            rows = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
-    else:
-        with psycopg.connect(store.conninfo) as conn:
-            query = "SELECT tablename FROM pg_tables WHERE schemaname = %s"
-            rows = conn.execute(query, (store.schema,)).fetchall()
     return sorted(
-        name for (name,) in rows if name.startswith(("clientes_rebuild", "clientes_check"))
+        name
+        for name in table_names(store)
+        if name.startswith(("clientes_rebuild", "clientes_check"))
     )
 
 
@@ -36,7 +30,7 @@ def test_a_replay_while_another_runs_says_so_and_creates_nothing(
     services: Services, check: bool
 ) -> None:
     store = services.settings.store
-    running = leadership(store, services.clientes, "replay")
+    running = store.lock("replay")
     assert running.acquire()
     try:
         second = clientes("replay", *(["--check"] if check else []), env=server_env(store, SECRET))

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from api.auth import READ, WRITE, mint_token
-from api.settings import Settings, Store
+from api.settings import Settings
+from api.stores import Store
 from tests.conftest import SECRET
 from tests.server import Server, server_env
 

@@ -15,7 +15,8 @@ import httpx
 import pytest
 
 from api.auth import READ, WRITE, mint_token
-from api.settings import Settings, Store
+from api.settings import Settings
+from api.stores import Store
 from tests.conftest import SECRET
 from tests.server import Server, server_env
 

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from api.services import Services, head_watcher
-from api.settings import Store
+from api.bootstrap import Services
+from api.stores import Store
 from commands import Clientes
 from projections.listeners import Background, Poller
 from projections.watermark import Watermark
@@ -85,7 +85,7 @@ def test_on_postgres_the_head_follows_other_processes_writes_by_notification(
     services: Services, other_process: Clientes
 ) -> None:
     head = Watermark()
-    watcher = head_watcher(services.settings.store, services.clientes, head)
+    watcher = services.settings.store.follow_events(services.clientes.recorder, head.advance)
     assert follow(watcher, head, other_process)
 
 

@@ -14,8 +14,9 @@ from jwt import api_jws
 from litestar.testing import TestClient
 
 from api.app import create_app
-from api.auth import READ, WRITE, ClientesToken, TokenRefused, _verified
-from api.settings import Settings, Store
+from api.auth import READ, WRITE
+from api.tokens import ClientesToken, TokenRefused, _verified
+from api.settings import Settings, store_from_url
 from commands import cliente_aggregate_id
 from tests.conftest import SECRET
 from tests.support import body
@@ -27,7 +28,7 @@ Client = TestClient[Any]
 def sqlite_client(tmp_path: Any) -> Iterator[Client]:
     """Auth does not depend on the store: the embedded one is enough here."""
     settings = Settings(
-        store=Store.from_url(f"sqlite:///{tmp_path}/auth.sqlite3"),
+        store=store_from_url(f"sqlite:///{tmp_path}/auth.sqlite3"),
         jwt_secret=SECRET,
         jwt_issuer="https://id.example.pe",
         jwt_audience="clientes-api",
@@ -297,7 +298,7 @@ def test_a_verified_token_is_refused_once_its_times_say_so(
     token = bearer(signed(iat=int(now) - 100, nbf=int(now) - 50, exp=int(now) + 60))
     assert sqlite_client.get("/api/clientes", headers=token).status_code == 200
     clock = Clock(now)
-    monkeypatch.setattr("api.auth.time", clock)
+    monkeypatch.setattr("api.tokens.time", clock)
     hits = _verified.cache_info().hits
     for moment, description in [
         (now + 61, "expired"),
@@ -317,5 +318,5 @@ def test_a_token_without_iat_is_never_issued_in_the_future(
 ) -> None:
     token = signed(iat=None)
     assert ClientesToken.decode(token, SECRET, "HS256").sub == "ana"
-    monkeypatch.setattr("api.auth.time", Clock(time.time() - 3600))
+    monkeypatch.setattr("api.tokens.time", Clock(time.time() - 3600))
     assert ClientesToken.decode(token, SECRET, "HS256").sub == "ana"

@@ -10,10 +10,10 @@ import pytest
 from litestar.testing import TestClient
 
 from api.app import create_app
-from api.services import build_projector, leadership
+from api.bootstrap import build_projector
 from api.settings import Settings
 from projections import ClientesProjection
-from projections.progress import ProjectionWatch
+from projections.stall import StallWatch
 from tests.support import body
 
 Client = TestClient[Any]
@@ -23,7 +23,7 @@ Client = TestClient[Any]
 def client_without_projector(settings: Settings) -> Iterator[Client]:
     quick = Settings(store=settings.store, jwt_secret=settings.jwt_secret, write_timeout=0.3)
     with TestClient(create_app(quick, projector=False)) as client:
-        client.app.state.services.watch = ProjectionWatch(stall_after=0.2)
+        client.app.state.services.stall = StallWatch(stall_after=0.2)
         yield client
 
 
@@ -91,7 +91,7 @@ def test_ready_reports_a_projector_that_stopped_behind_the_events(
 ) -> None:
     client = client_without_projector
     services = client.app.state.services
-    stuck = leadership(services.settings.store, services.clientes, ClientesProjection.name)
+    stuck = services.settings.store.lock(ClientesProjection.name)
     assert stuck.acquire()  # a projector that holds its role and applies nothing
     try:
         client.post("/api/clientes", json=body(), headers=auth)

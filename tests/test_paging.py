@@ -7,7 +7,7 @@ import random
 import pytest
 from eventsourcing.persistence import Tracking
 
-from api.services import Services
+from api.bootstrap import Services
 from commands import Cliente, validate
 from projections import ClientesProjection
 from projections.rows import SPAN

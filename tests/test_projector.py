@@ -10,8 +10,8 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 
-from api.services import Services, build_projector
-from api.settings import Store
+from api.bootstrap import Services, build_projector
+from api.stores import Store
 from commands import Clientes
 from projections import ClienteRow, ClientesView, Projector, open_view
 from tests.support import fields

@@ -17,7 +17,7 @@ from litestar.testing import TestClient
 
 from api.app import create_app
 from api.auth import mint_token
-from api.services import Services, build_publisher
+from api.bootstrap import Services, build_publisher
 from api.settings import Settings, SettingsError
 from commands import Cliente, Clientes, validate
 from projections import Projector

@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 import contextlib
-import sqlite3
 import subprocess
 import threading
 from collections.abc import Iterator
 
-import psycopg
 import pytest
 from eventsourcing.persistence import Tracking
 
-from api.services import Services, leadership
-from api.settings import Store
+from api.bootstrap import Services
 from commands import ClienteNotFound, Clientes
 from projections import ClienteRow, ClientesProjection, open_view
 from projections.replay import Replay
 from tests.conftest import SECRET
 from tests.server import CLIENTES, server_env
+from tests.stores import execute
 from tests.support import fields
 from tests.test_projector import Positions, everything, projector_for, write_history
 
@@ -107,22 +105,10 @@ def test_the_live_projector_carries_on_after_a_swap(services: Services, live: Po
     assert any(row.codigo_cliente == "AFTER" for row in everything(services.view)[0])
 
 
-def alter_by_hand(store: Store, *statements: str) -> None:
-    if store.sqlite_path is not None:
-        with sqlite3.connect(store.sqlite_path) as conn:
-            for statement in statements:
-                conn.execute(statement)
-        return
-    with psycopg.connect(store.conninfo, autocommit=True) as conn:
-        conn.execute(f'SET search_path TO "{store.schema}"')
-        for statement in statements:
-            conn.execute(statement)
-
-
 def test_check_finds_every_row_altered_by_hand(services: Services, live: Positions) -> None:
     live.wait_for(write_history(services.clientes))
     assert replay(services, "clientes_check").check().differences == []
-    alter_by_hand(
+    execute(
         services.settings.store,
         "UPDATE clientes SET nombre = 'Cambiado a mano' WHERE id = 5",
         "DELETE FROM clientes WHERE id = 6",
@@ -146,9 +132,7 @@ def test_replay_check_on_the_command_line(services: Services, live: Positions) -
     assert clean.returncode == 0, clean.stderr
     assert "0 difference(s)" in clean.stdout
     assert "replay:" in clean.stderr  # progress, as lines when not on a terminal
-    alter_by_hand(
-        services.settings.store, "UPDATE clientes SET email = 'x@example.com' WHERE id = 7"
-    )
+    execute(services.settings.store, "UPDATE clientes SET email = 'x@example.com' WHERE id = 7")
     dirty = subprocess.run(
         [str(CLIENTES), "replay", "--check"], env=env, capture_output=True, text=True, check=False
     )
@@ -163,7 +147,7 @@ def test_replay_check_on_the_command_line(services: Services, live: Positions) -
 
 
 def test_only_one_replay_runs_at_a_time(services: Services) -> None:
-    running = leadership(services.settings.store, services.clientes, "replay")
+    running = services.settings.store.lock("replay")
     assert running.acquire()
     try:
         env = server_env(services.settings.store, SECRET)

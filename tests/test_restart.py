@@ -5,7 +5,8 @@ from __future__ import annotations
 import httpx
 
 from api.auth import mint_token
-from api.settings import Settings, Store
+from api.settings import Settings
+from api.stores import Store
 from tests.conftest import SECRET
 from tests.server import Server, server_env
 from tests.support import body

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from eventsourcing.persistence import StoredEvent, Tracking
 from eventsourcing.utils import get_topic
 
-from api.services import Services
+from api.bootstrap import Services
 from commands import ClienteCreated, Clientes, cliente_aggregate_id
 from commands.schema import SCHEMA_VERSION
 from projections import ClientesProjection

@@ -14,7 +14,7 @@ from contextlib import ExitStack
 import pytest
 import redis
 
-from api.services import Services, build_publisher
+from api.bootstrap import Services, build_publisher
 from tests.conftest import REDIS_URL
 from tests.events_support import from_stream, wait_until, write_script
 from tests.server import CLIENTES

@@ -7,7 +7,7 @@ import time
 STALL_AFTER = 10.0  # seconds without progress, while behind, that make a projection stalled
 
 
-class ProjectionWatch:
+class StallWatch:
     """Notices a projection that stopped moving while events wait for it."""
 
     def __init__(self, stall_after: float = STALL_AFTER) -> None:

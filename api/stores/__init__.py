@@ -1,0 +1,84 @@
+"""Where the events and the read table live: one class per kind of store.
+
+The kind is chosen once, from CLIENTES_DATABASE_URL (api/settings.py). Each
+kind supplies everything that differs between stores: the event store's
+settings for the eventsourcing library (naming this kind's infrastructure
+factory, which also makes the id sequence and the read tables), the named
+locks that keep one projector active, how a process hears of new events and
+of the read table's progress, and how to tell that the store can be used.
+To add a kind of store, add a module here beside sqlite.py and postgres.py.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from eventsourcing.persistence import ApplicationRecorder
+
+from commands.ids import IdSequence
+from projections.listeners import Background
+from projections.locks import Lock
+from projections.view import ClientesView
+
+OnPosition = Callable[[int], None]
+
+
+class StoreUnusable(Exception):
+    """The store cannot be used; the message says, in one line, what to fix."""
+
+
+class MakesReadSide:
+    """Mixed into each store's infrastructure factory: it also makes the id sequence
+    and the read tables, on the factory's own datastore."""
+
+    sequence: Callable[[Any], IdSequence]
+    table: Callable[..., ClientesView]
+
+    def id_sequence(self) -> IdSequence:
+        return self.sequence(self._datastore())
+
+    def read_table(self, table_name: str = "clientes") -> ClientesView:
+        view = self.table(self._datastore(), table_name=table_name)
+        view.create_table()
+        return view
+
+    def _datastore(self) -> Any:
+        return getattr(self, "datastore")  # noqa: B009 - the library factory's own attribute
+
+
+class Store(ABC):
+    """A kind of store, configured."""
+
+    url: str
+    schema: str = "public"
+    env: Mapping[str, str]  # the eventsourcing library's persistence settings
+    data_directory: Path | None = None  # where the embedded store keeps its files
+    # How often a request waiting for the read table reads its position again, in
+    # case an advance went unreported.
+    readable_recheck: float
+
+    @abstractmethod
+    def check(self) -> None:
+        """Raises StoreUnusable when the store cannot be reached or used."""
+
+    @contextmanager
+    def creating_tables(self) -> Iterator[None]:
+        """Lets one process at a time create the tables."""
+        yield
+
+    @abstractmethod
+    def lock(self, name: str) -> Lock:
+        """The lock named ``name`` on this store (e.g. the one active projector's)."""
+
+    @abstractmethod
+    def follow_events(self, recorder: ApplicationRecorder, on_head: OnPosition) -> Background:
+        """A thread that calls ``on_head`` with the store's head position as it moves."""
+
+    def follow_read_table(self, view: ClientesView, on_position: OnPosition) -> Background | None:
+        """A thread that reports the read table's position as other processes move it;
+        None where waiting requests read it themselves (``readable_recheck``)."""
+        return None

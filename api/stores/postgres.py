@@ -1,0 +1,117 @@
+"""PostgreSQL: the production store.
+
+Locks are session advisory locks; other processes' writes and the read
+table's progress arrive by LISTEN/NOTIFY, on the channels the event store and
+the read table notify on commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import cast
+
+import psycopg
+from eventsourcing.persistence import ApplicationRecorder
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore, PostgresFactory
+from eventsourcing.utils import get_topic
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from psycopg.sql import SQL, Identifier
+
+from api.stores import MakesReadSide, OnPosition, Store, StoreUnusable
+from projections.listeners import Background, ChannelListener
+from projections.locks import AdvisoryLock, Lock, advisory_key
+from projections.postgres import PostgresClientesView
+from projections.view import ClientesView
+
+
+class PostgresIdSequence:
+    def __init__(self, datastore: PostgresDatastore, name: str = "cliente_id_seq") -> None:
+        self._datastore = datastore
+        self._sequence = Identifier(datastore.schema, name)
+        with self._datastore.transaction(commit=True) as curs:
+            curs.execute(SQL("CREATE SEQUENCE IF NOT EXISTS {} AS bigint").format(self._sequence))
+
+    def next_id(self) -> int:
+        with self._datastore.get_connection() as conn:
+            row = conn.execute(SQL("SELECT nextval('{}')").format(self._sequence)).fetchone()
+        if row is None:
+            raise LookupError(f"the sequence {self._sequence} gave no value")
+        return int(row["nextval"])
+
+
+class ClientesPostgresFactory(MakesReadSide, PostgresFactory):
+    """The library's PostgreSQL factory, which also makes the id sequence and the read tables."""
+
+    sequence = PostgresIdSequence
+    table = PostgresClientesView
+
+
+class PostgresStore(Store):
+    readable_recheck = 0.25
+
+    def __init__(self, url: str, params: dict[str, str], schema: str) -> None:
+        self.url = url
+        self.schema = schema
+        self.conninfo = make_conninfo(**params)
+        self.env = {
+            "PERSISTENCE_MODULE": get_topic(ClientesPostgresFactory),
+            **{f"POSTGRES_{key.upper()}": value for key, value in params.items()},
+            "POSTGRES_SCHEMA": schema,
+            "POSTGRES_CONNECT_TIMEOUT": "2",
+        }
+
+    def check(self) -> None:
+        params = conninfo_to_dict(self.conninfo)
+        where = f"database {params['dbname']} at {params['host']}:{params['port']}"
+        try:
+            with psycopg.connect(self.conninfo, connect_timeout=5) as conn:
+                query = "SELECT 1 FROM pg_namespace WHERE nspname = %s"
+                found = conn.execute(query, (self.schema,)).fetchone()
+        except psycopg.OperationalError as error:
+            raise StoreUnusable(
+                f"CLIENTES_DATABASE_URL: cannot connect to PostgreSQL {where}: {_reason(error)}"
+            ) from None
+        if found is None:
+            raise StoreUnusable(
+                f"CLIENTES_DATABASE_SCHEMA: there is no schema {self.schema!r} in {where}; "
+                f'create it (CREATE SCHEMA "{self.schema}") or name one that exists'
+            )
+
+    @contextmanager
+    def creating_tables(self) -> Iterator[None]:
+        # CREATE ... IF NOT EXISTS fails when another session creates the same table at
+        # the same moment, as workers and a projector starting together do.
+        with psycopg.connect(self.conninfo, autocommit=True) as conn:
+            conn.execute("SELECT pg_advisory_lock(%s)", (advisory_key(self.schema, "setup"),))
+            yield  # the lock ends with the session
+
+    def lock(self, name: str) -> Lock:
+        return AdvisoryLock(self.conninfo, advisory_key(self.schema, name))
+
+    def follow_events(self, recorder: ApplicationRecorder, on_head: OnPosition) -> Background:
+        def report_head(*_: object) -> None:
+            on_head(recorder.max_notification_id() or 0)
+
+        return ChannelListener(
+            self.conninfo,
+            cast(PostgresApplicationRecorder, recorder).channel_name,
+            on_notify=report_head,
+            on_listening=report_head,
+            name="events-listener",
+        )
+
+    def follow_read_table(self, view: ClientesView, on_position: OnPosition) -> Background:
+        return ChannelListener(
+            self.conninfo,
+            cast(PostgresClientesView, view).channel,
+            on_notify=lambda payload: on_position(int(payload)),
+            name="read-table-listener",
+        )
+
+
+def _reason(error: psycopg.OperationalError) -> str:
+    """The gist of a connection error, in one line: "Connection refused", ..."""
+    first_line = (str(error).strip() or type(error).__name__).splitlines()[0]
+    gist = first_line.rpartition(" failed: ")[2].removeprefix("FATAL:")
+    return " ".join(gist.split())

@@ -1,0 +1,38 @@
+"""Read-your-writes: a write answers once the read table has reached what it recorded."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import anyio
+
+from api.bootstrap import Services
+from api.errors import ReadSideBehind
+from commands import Written
+
+FIRST_WAIT = 1.0  # seconds a write waits before it asks whether a projector runs: a
+# standby takes over within a second of the active one stopping
+NO_PROJECTOR = (
+    "The change is recorded, but no projector is running to make it readable: "
+    "start `clientes project`, or `clientes serve` without --no-projector"
+)
+
+
+async def write(services: Services, command: Callable[..., Written], *args: Any) -> Written:
+    """Runs a command off the event loop, then waits until its change is readable.
+
+    A write that is not readable within a second asks whether any projector
+    runs at all, and says so at once if none does (the change stays recorded).
+    """
+    written = await anyio.to_thread.run_sync(command, *args)
+    if written.position is None:
+        return written
+    timeout = services.settings.write_timeout
+    if await services.readable.reached(written.position, min(timeout, FIRST_WAIT)):
+        return written
+    if not await anyio.to_thread.run_sync(services.projector_running):
+        raise ReadSideBehind(NO_PROJECTOR)
+    if not await services.readable.reached(written.position, max(0.0, timeout - FIRST_WAIT)):
+        raise ReadSideBehind("The change is recorded but not readable yet; read it again shortly")
+    return written
