@@ -166,15 +166,16 @@ class SQLiteClientesView(SQLiteTrackingRecorder, ClientesView):
 
     def replace_with(self, within: SQLiteCursor, other: ClientesView) -> None:
         # Copies rather than renames: an index cannot be renamed in SQLite, and the
-        # embedded store's tables are small enough to copy in the swap.
+        # embedded store's tables are small enough to copy in the swap. The columns
+        # are named: a table created by an older release may have another order.
         assert isinstance(other, SQLiteClientesView)
-        for mine, theirs in (
-            (self.table, other.table),
-            (self.counts, other.counts),
-            (self.tracking, other.tracking),
+        for mine, theirs, columns in (
+            (self.table, other.table, COLUMN_LIST),
+            (self.counts, other.counts, "span, vigentes"),
+            (self.tracking, other.tracking, "application_name, notification_id"),
         ):
             within.execute(f"DELETE FROM {mine}")
-            within.execute(f"INSERT INTO {mine} SELECT * FROM {theirs}")
+            within.execute(f"INSERT INTO {mine} ({columns}) SELECT {columns} FROM {theirs}")
             within.execute(f"DROP TABLE {theirs}")
 
     def _total(self, c: SQLiteCursor) -> int:
