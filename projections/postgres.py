@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
@@ -14,10 +14,13 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 
+from projections.columns import column_definitions
 from projections.rows import COLUMNS, SPAN, ClienteRow, RowChanges
 from projections.view import ClientesView, TrackingConflict, describe_differences
 
 COLUMN_LIST = SQL(", ").join(map(Identifier, COLUMNS))
+COLUMN_TYPES = {int: "bigint", str: "text", datetime: "timestamptz"}
+TABLE_COLUMNS = column_definitions(ClienteRow, COLUMN_TYPES, key="id")
 COPY_FROM = 50  # rows in a batch from which COPY beats INSERTs
 
 
@@ -37,14 +40,7 @@ class PostgresClientesView(PostgresTrackingRecorder, ClientesView):
         )
         self.channel = f"{self.schema}.{table_name}"[:63]
         self.sql_create_statements += [
-            SQL(
-                "CREATE TABLE IF NOT EXISTS {} ("
-                "id bigint PRIMARY KEY, codigo_cliente text NOT NULL, nombre text NOT NULL, "
-                "tipo_cliente text NOT NULL, tipo_documento text NOT NULL, "
-                "numero_documento text NOT NULL, direccion text, telefono text, email text, "
-                "contacto_representante text, version bigint NOT NULL, "
-                "fecha_creacion timestamptz NOT NULL, fecha_modificacion timestamptz NOT NULL)"
-            ).format(self.table),
+            SQL("CREATE TABLE IF NOT EXISTS {} ({})").format(self.table, SQL(TABLE_COLUMNS)),
             SQL("CREATE UNIQUE INDEX IF NOT EXISTS {} ON {} (lower(codigo_cliente))").format(
                 Identifier(f"{table_name}_codigo_key"), self.table
             ),

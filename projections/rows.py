@@ -7,27 +7,21 @@ from datetime import datetime
 
 import msgspec
 
+from commands import ClienteDatos
 
-class ClienteRow(msgspec.Struct, frozen=True, kw_only=True):
-    """A vigente Cliente as the read table holds it."""
+
+class ClienteRow(ClienteDatos, frozen=True, kw_only=True):
+    """A vigente Cliente as the read table holds it: its data, with its id,
+    its version and the times it was created and last changed."""
 
     id: int
-    codigo_cliente: str
-    nombre: str
-    tipo_cliente: str
-    tipo_documento: str
-    numero_documento: str
-    direccion: str | None
-    telefono: str | None
-    email: str | None
-    contacto_representante: str | None
     version: int
     fecha_creacion: datetime
     fecha_modificacion: datetime
 
 
 COLUMNS = ClienteRow.__struct_fields__
-DATOS_COLUMNS = COLUMNS[1:-3]  # what the Cliente's own data fills, between id and version
+DATOS_COLUMNS = ClienteDatos.__struct_fields__  # what the Cliente's own data fills
 
 # The read table keeps how many vigente Clientes each span of ids holds, so that
 # the total is a sum of a few counts and a page deep in the list starts from its

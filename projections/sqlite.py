@@ -11,10 +11,14 @@ from typing import Any
 from eventsourcing.persistence import Tracking
 from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore, SQLiteTrackingRecorder
 
+from projections.columns import column_definitions
 from projections.rows import COLUMNS, SPAN, ClienteRow, RowChanges
 from projections.view import ClientesView, TrackingConflict, describe_differences
 
 COLUMN_LIST = ", ".join(COLUMNS)
+# Times are ISO 8601 text; INTEGER PRIMARY KEY makes the id the table's rowid.
+COLUMN_TYPES = {int: "INTEGER", str: "TEXT", datetime: "TEXT"}
+TABLE_COLUMNS = column_definitions(ClienteRow, COLUMN_TYPES, key="id")
 
 
 class SQLiteClientesView(SQLiteTrackingRecorder, ClientesView):
@@ -43,12 +47,7 @@ class SQLiteClientesView(SQLiteTrackingRecorder, ClientesView):
         return [
             f"CREATE TABLE IF NOT EXISTS {self.tracking} (application_name TEXT, "
             "notification_id INTEGER, PRIMARY KEY (application_name)) WITHOUT ROWID",
-            f"CREATE TABLE IF NOT EXISTS {self.table} ("
-            "id INTEGER PRIMARY KEY, codigo_cliente TEXT NOT NULL, nombre TEXT NOT NULL, "
-            "tipo_cliente TEXT NOT NULL, tipo_documento TEXT NOT NULL, "
-            "numero_documento TEXT NOT NULL, direccion TEXT, telefono TEXT, email TEXT, "
-            "contacto_representante TEXT, version INTEGER NOT NULL, "
-            "fecha_creacion TEXT NOT NULL, fecha_modificacion TEXT NOT NULL)",
+            f"CREATE TABLE IF NOT EXISTS {self.table} ({TABLE_COLUMNS})",
             f"CREATE UNIQUE INDEX IF NOT EXISTS {self.table}_codigo_key "
             f"ON {self.table} (lower(codigo_cliente))",
             f"CREATE TABLE IF NOT EXISTS {self.counts} "
