@@ -41,6 +41,8 @@ class SQLiteClientesView(SQLiteTrackingRecorder, ClientesView):
         )
         self._select = f"SELECT {COLUMN_LIST} FROM {rows}"
         self.select_row_statement = f"{self._select} WHERE id = ?"
+        # An empty page past the end has no span to start from: SQLite refuses the
+        # null OFFSET that PostgreSQL takes as 0, hence the coalesce.
         self.select_page_statement = (
             "WITH counted AS (SELECT span, vigentes, "
             f"   sum(vigentes) OVER (ORDER BY span) AS upto FROM {counts}),"
