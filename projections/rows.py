@@ -1,4 +1,4 @@
-"""Rows of the read table, and a batch of changes to them."""
+"""Rows of the read table, a batch of changes to them, and how two tables' rows differ."""
 
 from __future__ import annotations
 
@@ -7,27 +7,22 @@ from datetime import datetime
 
 import msgspec
 
+from commands import ClienteDatos
 
-class ClienteRow(msgspec.Struct, frozen=True, kw_only=True):
-    """A vigente Cliente as the read table holds it."""
+
+class ClienteRow(ClienteDatos, frozen=True, kw_only=True):
+    """A vigente Cliente as the read table holds it: its data, with its id,
+    its version and the times it was created and last changed."""
 
     id: int
-    codigo_cliente: str
-    nombre: str
-    tipo_cliente: str
-    tipo_documento: str
-    numero_documento: str
-    direccion: str | None
-    telefono: str | None
-    email: str | None
-    contacto_representante: str | None
     version: int
     fecha_creacion: datetime
     fecha_modificacion: datetime
 
 
 COLUMNS = ClienteRow.__struct_fields__
-DATOS_COLUMNS = COLUMNS[1:-3]  # what the Cliente's own data fills, between id and version
+DATOS_COLUMNS = ClienteDatos.__struct_fields__  # what the Cliente's own data fills
+TIMES = tuple(f.name for f in msgspec.structs.fields(ClienteRow) if f.type is datetime)
 
 # The read table keeps how many vigente Clientes each span of ids holds, so that
 # the total is a sum of a few counts and a page deep in the list starts from its
@@ -99,3 +94,27 @@ class RowChanges:
         if row is None:
             raise LookupError(f"Cliente {cliente_id} is not in the read table")
         return row
+
+
+def describe_differences(
+    mine: dict[int, ClienteRow], theirs: dict[int, ClienteRow], totals: tuple[int, int]
+) -> list[str]:
+    """Rows that differ between a live table (mine) and a rebuilt one (theirs), in words."""
+    found = []
+    for cliente_id in sorted(mine.keys() | theirs.keys()):
+        if cliente_id not in theirs:
+            found.append(f"Cliente {cliente_id}: in the table, but not vigente in the events")
+        elif cliente_id not in mine:
+            found.append(f"Cliente {cliente_id}: vigente in the events, missing from the table")
+        else:
+            columns = [
+                name
+                for name in COLUMNS
+                if getattr(mine[cliente_id], name) != getattr(theirs[cliente_id], name)
+            ]
+            found.append(f"Cliente {cliente_id}: differs in {', '.join(columns)}")
+    if totals[0] != totals[1]:
+        found.append(
+            f"count of vigente Clientes: {totals[0]} in the table, {totals[1]} in the events"
+        )
+    return found

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Collection, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from typing import Any
 
-from eventsourcing.persistence import Tracking
 from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore, SQLiteTrackingRecorder
 
-from projections.rows import COLUMNS, SPAN, ClienteRow, RowChanges
-from projections.view import ClientesView, TrackingConflict, describe_differences
+from projections.columns import column_definitions
+from projections.rows import COLUMNS, ClienteRow
+from projections.view import ClientesView, Tables
 
 COLUMN_LIST = ", ".join(COLUMNS)
+# Times are ISO 8601 text; INTEGER PRIMARY KEY makes the id the table's rowid.
+COLUMN_TYPES = {int: "INTEGER", str: "TEXT", datetime: "TEXT"}
+TABLE_COLUMNS = column_definitions(ClienteRow, COLUMN_TYPES, key="id")
 
 
 class SQLiteClientesView(SQLiteTrackingRecorder, ClientesView):
@@ -24,108 +26,69 @@ class SQLiteClientesView(SQLiteTrackingRecorder, ClientesView):
     """
 
     def __init__(self, datastore: SQLiteDatastore, *, table_name: str = "clientes") -> None:
-        self.table = table_name
-        self.counts = f"{table_name}_counts"
-        self.tracking = f"{table_name}_tracking"
+        # Named before the library's constructor, which asks for the tables to create.
+        self.tables = Tables.named(table_name)
         super().__init__(datastore)
+        rows, counts, tracking = self.tables
         self.insert_tracking_statement = (
-            f"INSERT INTO {self.tracking} VALUES (:application_name, :notification_id) "
+            f"INSERT INTO {tracking} VALUES (:application_name, :notification_id) "
             "ON CONFLICT (application_name) DO UPDATE SET notification_id = :notification_id "
-            f"WHERE {self.tracking}.notification_id < :notification_id "
+            f"WHERE {tracking}.notification_id < :notification_id "
             "RETURNING notification_id"
         )
         self.select_max_tracking_id_statement = (
-            f"SELECT MAX(notification_id) FROM {self.tracking} WHERE application_name=?"
+            f"SELECT MAX(notification_id) FROM {tracking} WHERE application_name=?"
         )
-        self._select = f"SELECT {COLUMN_LIST} FROM {self.table}"
+        self._select = f"SELECT {COLUMN_LIST} FROM {rows}"
+        self.select_row_statement = f"{self._select} WHERE id = ?"
+        # An empty page past the end has no span to start from: SQLite refuses the
+        # null OFFSET that PostgreSQL takes as 0, hence the coalesce.
+        self.select_page_statement = (
+            "WITH counted AS (SELECT span, vigentes, "
+            f"   sum(vigentes) OVER (ORDER BY span) AS upto FROM {counts}),"
+            " start AS (SELECT span, :offset - (upto - vigentes) AS skip FROM counted"
+            "   WHERE upto > :offset ORDER BY span LIMIT 1)"
+            " SELECT (SELECT coalesce(max(upto), 0) FROM counted) AS total, c.*"
+            f" FROM (SELECT 1) AS one LEFT JOIN ({self._select}"
+            "   WHERE id >= (SELECT span FROM start) * :span ORDER BY id"
+            "   LIMIT :limit OFFSET coalesce((SELECT skip FROM start), 0)) AS c ON true"
+        )
+        self.select_position_statement = (
+            f"SELECT notification_id FROM {tracking} WHERE application_name = ?"
+        )
+        self.insert_rows_statement = (
+            f"INSERT INTO {rows} ({COLUMN_LIST}) VALUES ({_marks(COLUMNS)})"
+        )
+        self.update_counts_statement = (
+            f"INSERT INTO {counts} VALUES (?, ?) "
+            "ON CONFLICT (span) DO UPDATE SET vigentes = vigentes + excluded.vigentes"
+        )
+        self.select_total_statement = f"SELECT coalesce(sum(vigentes), 0) AS total FROM {counts}"
+        self.drop_statements = [f"DROP TABLE IF EXISTS {table}" for table in self.tables]
 
     def construct_create_table_statements(self) -> list[str]:
+        rows, counts, tracking = self.tables
         return [
-            f"CREATE TABLE IF NOT EXISTS {self.tracking} (application_name TEXT, "
+            f"CREATE TABLE IF NOT EXISTS {tracking} (application_name TEXT, "
             "notification_id INTEGER, PRIMARY KEY (application_name)) WITHOUT ROWID",
-            f"CREATE TABLE IF NOT EXISTS {self.table} ("
-            "id INTEGER PRIMARY KEY, codigo_cliente TEXT NOT NULL, nombre TEXT NOT NULL, "
-            "tipo_cliente TEXT NOT NULL, tipo_documento TEXT NOT NULL, "
-            "numero_documento TEXT NOT NULL, direccion TEXT, telefono TEXT, email TEXT, "
-            "contacto_representante TEXT, version INTEGER NOT NULL, "
-            "fecha_creacion TEXT NOT NULL, fecha_modificacion TEXT NOT NULL)",
-            f"CREATE UNIQUE INDEX IF NOT EXISTS {self.table}_codigo_key "
-            f"ON {self.table} (lower(codigo_cliente))",
-            f"CREATE TABLE IF NOT EXISTS {self.counts} "
+            f"CREATE TABLE IF NOT EXISTS {rows} ({TABLE_COLUMNS})",
+            f"CREATE UNIQUE INDEX IF NOT EXISTS {rows}_codigo_key "
+            f"ON {rows} (lower(codigo_cliente))",
+            f"CREATE TABLE IF NOT EXISTS {counts} "
             "(span INTEGER PRIMARY KEY, vigentes INTEGER NOT NULL)",
         ]
 
+    def select_rows(self, ids: Collection[int]) -> tuple[str, tuple[int, ...]]:
+        return f"{self._select} WHERE id IN ({_marks(ids)})", tuple(ids)
+
+    def delete_rows(self, ids: Collection[int]) -> tuple[str, tuple[int, ...]]:
+        return f"DELETE FROM {self.tables.rows} WHERE id IN ({_marks(ids)})", tuple(ids)
+
+    def select_rows_not_in(self, other: Tables) -> str:
+        return f"{self._select} EXCEPT SELECT {COLUMN_LIST} FROM {other.rows}"
+
     def close(self) -> None:
         self.datastore.close()
-
-    def get_rows(
-        self, ids: Collection[int], within: SQLiteCursor | None = None
-    ) -> list[ClienteRow]:
-        if not ids:
-            return []
-        marks = ", ".join("?" * len(ids))
-        return self._fetch(f"{self._select} WHERE id IN ({marks})", tuple(ids), within)
-
-    def get(self, cliente_id: int) -> ClienteRow | None:
-        rows = self._fetch(f"{self._select} WHERE id = ?", (cliente_id,))
-        return rows[0] if rows else None
-
-    def page(self, offset: int, limit: int) -> tuple[list[ClienteRow], int]:
-        # One read transaction, one snapshot: the total is the sum of the spans'
-        # counts, and the page starts in the span that holds row number ``offset``.
-        with self.datastore.transaction(commit=False) as c:
-            total = self._total(c)
-            if offset >= total:
-                return [], total
-            c.execute(
-                f"SELECT span, ? - (upto - vigentes) FROM (SELECT span, vigentes, "
-                f"sum(vigentes) OVER (ORDER BY span) AS upto FROM {self.counts}) "
-                "WHERE upto > ? ORDER BY span LIMIT 1",
-                (offset, offset),
-            )
-            span, skip = c.fetchone()
-            c.execute(
-                f"{self._select} WHERE id >= ? ORDER BY id LIMIT ? OFFSET ?",
-                (span * SPAN, limit, skip),
-            )
-            return [_row(r) for r in c.fetchall()], total
-
-    def save_changes(
-        self,
-        changes: RowChanges,
-        tracking: Tracking,
-        since: int,
-        within: SQLiteCursor | None = None,
-    ) -> None:
-        if within is not None:
-            self._save_changes(within, changes, tracking, since)
-            return
-        # Write-locked from the start: a transaction that reads the position first
-        # and writes after could not take the lock if another writer came between.
-        with self.transaction() as c:
-            self._save_changes(c, changes, tracking, since)
-
-    def _save_changes(
-        self, c: SQLiteCursor, changes: RowChanges, tracking: Tracking, since: int
-    ) -> None:
-        c.execute(
-            f"SELECT notification_id FROM {self.tracking} WHERE application_name = ?",
-            (tracking.application_name,),
-        )
-        position = c.fetchone()
-        if position is not None and position[0] >= since:
-            raise TrackingConflict(f"{self.table} is at {position[0]}")
-        c.executemany(f"DELETE FROM {self.table} WHERE id = ?", [(i,) for i in changes.stale_ids])
-        c.executemany(
-            f"INSERT INTO {self.table} ({COLUMN_LIST}) VALUES ({', '.join('?' * len(COLUMNS))})",
-            [_values(row) for row in changes.final_rows()],
-        )
-        c.executemany(
-            f"INSERT INTO {self.counts} VALUES (?, ?) "
-            "ON CONFLICT (span) DO UPDATE SET vigentes = vigentes + excluded.vigentes",
-            [(span, delta) for span, delta in changes.count_deltas.items() if delta],
-        )
-        self._insert_tracking(c, tracking)
 
     @contextmanager
     def transaction(self) -> Iterator[SQLiteCursor]:
@@ -140,67 +103,34 @@ class SQLiteClientesView(SQLiteTrackingRecorder, ClientesView):
                 raise
             conn.commit()
 
-    def reset(self) -> None:
-        self.drop()
-        self.create_table()
+    def _writing(self) -> AbstractContextManager[SQLiteCursor]:
+        # Write-locked from the start: a transaction that reads the position first
+        # and writes after could not take the lock if another writer came between.
+        return self.transaction()
 
-    def drop(self) -> None:
-        with self.datastore.transaction(commit=True) as c:
-            for table in (self.table, self.counts, self.tracking):
-                c.execute(f"DROP TABLE IF EXISTS {table}")
-
-    def differences(self, within: SQLiteCursor, other: ClientesView) -> list[str]:
-        assert isinstance(other, SQLiteClientesView)
-
-        def rows_not_in(a: SQLiteClientesView, b: SQLiteClientesView) -> dict[int, ClienteRow]:
-            statement = (
-                f"SELECT {COLUMN_LIST} FROM {a.table} EXCEPT SELECT {COLUMN_LIST} FROM {b.table}"
-            )
-            return {row.id: row for row in self._fetch(statement, (), within)}
-
-        return describe_differences(
-            rows_not_in(self, other),
-            rows_not_in(other, self),
-            (self._total(within), other._total(within)),
-        )
+    @contextmanager
+    def _reading(self) -> Iterator[SQLiteCursor]:
+        with self.datastore.get_connection(commit=False) as conn:
+            yield conn.cursor()
 
     def replace_with(self, within: SQLiteCursor, other: ClientesView) -> None:
         # Copies rather than renames: an index cannot be renamed in SQLite, and the
-        # embedded store's tables are small enough to copy in the swap.
-        assert isinstance(other, SQLiteClientesView)
-        for mine, theirs in (
-            (self.table, other.table),
-            (self.counts, other.counts),
-            (self.tracking, other.tracking),
-        ):
+        # embedded store's tables are small enough to copy in the swap. The columns
+        # are named: a table created by an older release may have another order.
+        columns = (COLUMN_LIST, "span, vigentes", "application_name, notification_id")
+        for mine, theirs, names in zip(self.tables, other.tables, columns, strict=True):
             within.execute(f"DELETE FROM {mine}")
-            within.execute(f"INSERT INTO {mine} SELECT * FROM {theirs}")
+            within.execute(f"INSERT INTO {mine} ({names}) SELECT {names} FROM {theirs}")
             within.execute(f"DROP TABLE {theirs}")
 
-    def _total(self, c: SQLiteCursor) -> int:
-        c.execute(f"SELECT coalesce(sum(vigentes), 0) FROM {self.counts}")
-        return int(c.fetchone()[0])
+    def _values(self, row: ClienteRow) -> tuple[Any, ...]:
+        values = super()._values(row)
+        return tuple(v.isoformat() if isinstance(v, datetime) else v for v in values)
 
-    def _fetch(
-        self, statement: str, params: tuple[Any, ...], within: SQLiteCursor | None = None
-    ) -> list[ClienteRow]:
-        if within is not None:
-            within.execute(statement, params)
-            return [_row(r) for r in within.fetchall()]
-        # One statement needs no transaction of its own: it reads one snapshot.
-        with self.datastore.get_connection(commit=False) as conn:
-            cursor = conn.cursor()
-            cursor.execute(statement, params)
-            return [_row(r) for r in cursor.fetchall()]
+    def _time(self, value: str) -> datetime:
+        return datetime.fromisoformat(value)
 
 
-def _values(row: ClienteRow) -> tuple[Any, ...]:
-    values = [getattr(row, name) for name in COLUMNS]
-    return tuple(v.isoformat() if isinstance(v, datetime) else v for v in values)
-
-
-def _row(record: sqlite3.Row) -> ClienteRow:
-    fields = dict(zip(COLUMNS, record, strict=True))
-    fields["fecha_creacion"] = datetime.fromisoformat(fields["fecha_creacion"])
-    fields["fecha_modificacion"] = datetime.fromisoformat(fields["fecha_modificacion"])
-    return ClienteRow(**fields)
+def _marks(values: Collection[Any]) -> str:
+    """A parameter mark for each of ``values``."""
+    return ", ".join("?" * len(values))

@@ -1,23 +1,46 @@
-"""What the read side offers: the read table, kept with its tracking position."""
+"""What the read side offers: the read table, kept with its tracking position.
+
+The sequence of each operation is written here once. Each store keeps its SQL,
+as the library's recorders do, in attributes and small statement-building
+methods, and supplies what truly differs: how it takes its write lock, how its
+values are converted, and how a rebuilt table takes the live one's place.
+"""
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Collection
 from contextlib import AbstractContextManager
-from typing import Any
+from datetime import datetime
+from typing import Any, NamedTuple
 
+import msgspec
 from eventsourcing.persistence import Tracking, TrackingRecorder
 
-from projections.rows import ClienteRow, RowChanges
+from projections.rows import COLUMNS, SPAN, TIMES, ClienteRow, RowChanges, describe_differences
 
 # A cursor of the view's database, inside a transaction the caller holds.
 Cursor = Any
+# A statement in the store's own form: text for SQLite, composed SQL for psycopg.
+Statement = Any
+Params = tuple[Any, ...] | dict[str, Any]
 
 
 class TrackingConflict(Exception):
     """The table's position is no longer the one the batch was read after:
     another projector, or a replay, has moved it. The batch is not applied."""
+
+
+class Tables(NamedTuple):
+    """The names of a read table and of the two tables kept with it."""
+
+    rows: str
+    counts: str
+    tracking: str
+
+    @classmethod
+    def named(cls, table_name: str) -> Tables:
+        return cls(table_name, f"{table_name}_counts", f"{table_name}_tracking")
 
 
 class ClientesView(TrackingRecorder, ABC):
@@ -29,48 +52,31 @@ class ClientesView(TrackingRecorder, ABC):
     transaction (from ``transaction()``) instead of one of their own.
     """
 
-    @abstractmethod
-    def create_table(self) -> None:
-        """Creates the tables, if missing."""
+    # Set by each store, for its own tables.
+    tables: Tables
+    select_row_statement: Statement  # the row of one id
+    select_page_statement: Statement  # each record with the total; a null id if none is left
+    select_position_statement: Statement  # no other writer moves it until this one commits
+    insert_rows_statement: Statement
+    update_counts_statement: Statement  # adds to a span's count
+    select_total_statement: Statement
+    drop_statements: list[Statement]
 
     @abstractmethod
-    def get_rows(self, ids: Collection[int], within: Cursor | None = None) -> list[ClienteRow]:
-        """The rows of those of ``ids`` that are in the table."""
+    def select_rows(self, ids: Collection[int]) -> tuple[Statement, Params]:
+        """The rows of ``ids``."""
 
     @abstractmethod
-    def save_changes(
-        self,
-        changes: RowChanges,
-        tracking: Tracking,
-        since: int,
-        within: Cursor | None = None,
-    ) -> None:
-        """Writes a batch's changes and its position; ``since`` is the batch's
-        first position. Raises TrackingConflict if the table is already there."""
+    def delete_rows(self, ids: Collection[int]) -> tuple[Statement, Params]:
+        """Deletes the rows of ``ids``."""
 
     @abstractmethod
-    def get(self, cliente_id: int) -> ClienteRow | None:
-        """One vigente Cliente."""
-
-    @abstractmethod
-    def page(self, offset: int, limit: int) -> tuple[list[ClienteRow], int]:
-        """Rows in id order from ``offset``, and the total, from one snapshot."""
+    def select_rows_not_in(self, other: Tables) -> Statement:
+        """The rows of this table that ``other``'s lacks, every column compared."""
 
     @abstractmethod
     def transaction(self) -> AbstractContextManager[Cursor]:
         """A transaction during which no projector can write to this table."""
-
-    @abstractmethod
-    def reset(self) -> None:
-        """Drops the tables and creates them empty (for a table being rebuilt)."""
-
-    @abstractmethod
-    def drop(self) -> None:
-        """Drops the tables."""
-
-    @abstractmethod
-    def differences(self, within: Cursor, other: ClientesView) -> list[str]:
-        """Every way in which ``other`` differs from this table, in words."""
 
     @abstractmethod
     def replace_with(self, within: Cursor, other: ClientesView) -> None:
@@ -80,26 +86,122 @@ class ClientesView(TrackingRecorder, ABC):
     def close(self) -> None:
         """Closes the view's connections."""
 
+    # The library's tracking recorder, which each store extends, provides these two.
+    @abstractmethod
+    def create_table(self) -> None:
+        """Creates the tables that are missing."""
 
-def describe_differences(
-    mine: dict[int, ClienteRow], theirs: dict[int, ClienteRow], totals: tuple[int, int]
-) -> list[str]:
-    """Rows that differ between a live table (mine) and a rebuilt one (theirs), in words."""
-    found = []
-    for cliente_id in sorted(mine.keys() | theirs.keys()):
-        if cliente_id not in theirs:
-            found.append(f"Cliente {cliente_id}: in the table, but not vigente in the events")
-        elif cliente_id not in mine:
-            found.append(f"Cliente {cliente_id}: vigente in the events, missing from the table")
-        else:
-            columns = [
-                name
-                for name in ClienteRow.__struct_fields__
-                if getattr(mine[cliente_id], name) != getattr(theirs[cliente_id], name)
-            ]
-            found.append(f"Cliente {cliente_id}: differs in {', '.join(columns)}")
-    if totals[0] != totals[1]:
-        found.append(
-            f"count of vigente Clientes: {totals[0]} in the table, {totals[1]} in the events"
+    @abstractmethod
+    def _insert_tracking(self, c: Cursor, tracking: Tracking) -> None: ...
+
+    @abstractmethod
+    def _writing(self) -> AbstractContextManager[Cursor]:
+        """A transaction of the view's own, committed at the end."""
+
+    @abstractmethod
+    def _reading(self) -> AbstractContextManager[Cursor]:
+        """A cursor outside any transaction: each statement reads one snapshot."""
+
+    @abstractmethod
+    def _time(self, value: Any) -> datetime:
+        """A time as the store returns it, in UTC."""
+
+    def get_rows(self, ids: Collection[int], within: Cursor | None = None) -> list[ClienteRow]:
+        """The rows of those of ``ids`` that are in the table."""
+        if not ids:
+            return []
+        statement, params = self.select_rows(ids)
+        return self._fetch(statement, params, within)
+
+    def get(self, cliente_id: int) -> ClienteRow | None:
+        """One vigente Cliente."""
+        rows = self._fetch(self.select_row_statement, (cliente_id,))
+        return rows[0] if rows else None
+
+    def page(self, offset: int, limit: int) -> tuple[list[ClienteRow], int]:
+        """Rows in id order from ``offset``, and the total, from one snapshot."""
+        # One statement: the total is the sum of the spans' counts, and the page
+        # starts in the span that holds row number ``offset``, skipping fewer than
+        # SPAN rows rather than ``offset`` of them.
+        params = {"offset": offset, "limit": limit, "span": SPAN}
+        with self._reading() as c:
+            records = self._query(c, self.select_page_statement, params)
+        total = int(records[0]["total"]) if records else 0
+        return [self._row(r) for r in records if r["id"] is not None], total
+
+    def save_changes(
+        self, changes: RowChanges, tracking: Tracking, since: int, within: Cursor | None = None
+    ) -> None:
+        """Writes a batch's changes and its position; ``since`` is the batch's
+        first position. Raises TrackingConflict if the table is already there."""
+        if within is not None:
+            self._save_changes(within, changes, tracking, since)
+            return
+        with self._writing() as c:
+            self._save_changes(c, changes, tracking, since)
+
+    def _save_changes(self, c: Cursor, changes: RowChanges, tracking: Tracking, since: int) -> None:
+        c.execute(self.select_position_statement, (tracking.application_name,))
+        position = c.fetchone()
+        if position is not None and position["notification_id"] >= since:
+            raise TrackingConflict(f"{self.tables.rows} is at {position['notification_id']}")
+        if stale := changes.stale_ids:
+            c.execute(*self.delete_rows(stale))
+        if rows := changes.final_rows():
+            self._insert(c, rows)
+        if deltas := [(span, delta) for span, delta in changes.count_deltas.items() if delta]:
+            c.executemany(self.update_counts_statement, deltas)
+        self._insert_tracking(c, tracking)
+
+    def _insert(self, c: Cursor, rows: list[ClienteRow]) -> None:
+        c.executemany(self.insert_rows_statement, [self._values(row) for row in rows])
+
+    def reset(self) -> None:
+        """Drops the tables and creates them empty (for a table being rebuilt)."""
+        self.drop()
+        self.create_table()
+
+    def drop(self) -> None:
+        """Drops the tables."""
+        with self._writing() as c:
+            for statement in self.drop_statements:
+                c.execute(statement)
+
+    def differences(self, within: Cursor, other: ClientesView) -> list[str]:
+        """Every way in which ``other`` differs from this table, in words."""
+
+        def rows_not_in(a: ClientesView, b: ClientesView) -> dict[int, ClienteRow]:
+            return {row.id: row for row in self._fetch(a.select_rows_not_in(b.tables), (), within)}
+
+        return describe_differences(
+            rows_not_in(self, other),
+            rows_not_in(other, self),
+            (self._total(within), other._total(within)),
         )
-    return found
+
+    def _total(self, c: Cursor) -> int:
+        c.execute(self.select_total_statement)
+        return int(c.fetchone()["total"])
+
+    def _fetch(
+        self, statement: Statement, params: Params, within: Cursor | None = None
+    ) -> list[ClienteRow]:
+        if within is not None:
+            return [self._row(r) for r in self._query(within, statement, params)]
+        with self._reading() as c:
+            return [self._row(r) for r in self._query(c, statement, params)]
+
+    def _query(self, c: Cursor, statement: Statement, params: Params) -> list[Any]:
+        """The records a statement selects, each with its columns by name."""
+        c.execute(statement, params)
+        return list(c.fetchall())
+
+    def _values(self, row: ClienteRow) -> tuple[Any, ...]:
+        """A row's values in the order of COLUMNS, as the store takes them."""
+        return msgspec.structs.astuple(row)
+
+    def _row(self, record: Any) -> ClienteRow:
+        fields = {name: record[name] for name in COLUMNS}
+        for name in TIMES:
+            fields[name] = self._time(fields[name])
+        return ClienteRow(**fields)

@@ -158,3 +158,22 @@ def test_only_one_replay_runs_at_a_time(services: Services) -> None:
         running.release()
     assert second.returncode == 2
     assert "another replay is running" in second.stderr
+
+
+def test_a_live_table_with_its_columns_in_another_order_is_checked_and_replaced(
+    services: Services, live: Positions
+) -> None:
+    live.wait_for(write_history(services.clientes))
+    reordered = ", ".join(reversed(ClienteRow.__struct_fields__))
+    alter_by_hand(
+        services.settings.store,
+        f"CREATE TABLE clientes_reordered AS SELECT {reordered} FROM clientes",
+        "DROP TABLE clientes",
+        "ALTER TABLE clientes_reordered RENAME TO clientes",
+    )
+    assert replay(services, "clientes_check").check().differences == []
+    replay(services).rebuild()
+    assert everything(services.view) == from_scratch(services, "clientes_expected")
+    position = services.clientes.create_cliente(fields(codigo_cliente="AFTER"), "a").position
+    live.wait_for(position)
+    assert any(row.codigo_cliente == "AFTER" for row in everything(services.view)[0])

@@ -1,0 +1,72 @@
+"""The read table's columns, derived from the row's fields, without I/O."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+import msgspec
+import pytest
+
+from commands.validation import FIELDS
+from projections import postgres, sqlite
+from projections.columns import column_definitions
+from projections.rows import COLUMNS, DATOS_COLUMNS
+
+TYPES = {int: "INT", str: "TXT", datetime: "TS"}
+
+
+class Sample(msgspec.Struct):
+    name: str
+    key: int
+    kind: Literal["A", "B"]
+    note: str | None
+    at: datetime
+
+
+def test_the_key_comes_first_and_the_other_fields_follow_in_order() -> None:
+    assert column_definitions(Sample, TYPES, key="key") == (
+        "key INT PRIMARY KEY, name TXT NOT NULL, kind TXT NOT NULL, note TXT, at TS NOT NULL"
+    )
+
+
+def test_a_field_of_a_type_the_store_cannot_hold_is_refused() -> None:
+    class Odd(msgspec.Struct):
+        key: int
+        ratio: float
+
+    with pytest.raises(TypeError, match="ratio"):
+        column_definitions(Odd, TYPES, key="key")
+
+
+def test_the_row_is_the_clientes_data_with_its_id_version_and_times() -> None:
+    assert DATOS_COLUMNS == FIELDS
+    assert set(COLUMNS) - set(FIELDS) == {"id", "version", "fecha_creacion", "fecha_modificacion"}
+
+
+@pytest.mark.parametrize(
+    "table_columns", [sqlite.TABLE_COLUMNS, postgres.TABLE_COLUMNS], ids=["sqlite", "postgres"]
+)
+def test_each_store_names_every_field_of_the_row_once(table_columns: str) -> None:
+    columns = {column.split()[0]: column for column in table_columns.split(", ")}
+    assert list(columns) == ["id", *(name for name in COLUMNS if name != "id")]
+    assert columns["id"].endswith("PRIMARY KEY")
+    nullable = {name for name, column in columns.items() if not column.endswith(("NULL", "KEY"))}
+    assert nullable == {"direccion", "telefono", "email", "contacto_representante"}
+
+
+def test_the_tables_are_the_ones_earlier_releases_created() -> None:
+    assert sqlite.TABLE_COLUMNS == (
+        "id INTEGER PRIMARY KEY, codigo_cliente TEXT NOT NULL, nombre TEXT NOT NULL, "
+        "tipo_cliente TEXT NOT NULL, tipo_documento TEXT NOT NULL, "
+        "numero_documento TEXT NOT NULL, direccion TEXT, telefono TEXT, email TEXT, "
+        "contacto_representante TEXT, version INTEGER NOT NULL, "
+        "fecha_creacion TEXT NOT NULL, fecha_modificacion TEXT NOT NULL"
+    )
+    assert postgres.TABLE_COLUMNS == (
+        "id bigint PRIMARY KEY, codigo_cliente text NOT NULL, nombre text NOT NULL, "
+        "tipo_cliente text NOT NULL, tipo_documento text NOT NULL, "
+        "numero_documento text NOT NULL, direccion text, telefono text, email text, "
+        "contacto_representante text, version bigint NOT NULL, "
+        "fecha_creacion timestamptz NOT NULL, fecha_modificacion timestamptz NOT NULL"
+    )
