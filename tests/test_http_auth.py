@@ -15,8 +15,8 @@ from litestar.testing import TestClient
 
 from api.app import create_app
 from api.auth import READ, WRITE
-from api.tokens import ClientesToken, TokenRefused, _verified
 from api.settings import Settings, store_from_url
+from api.tokens import ClientesToken, TokenRefused, _verified
 from commands import cliente_aggregate_id
 from tests.conftest import SECRET
 from tests.support import body

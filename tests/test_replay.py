@@ -165,7 +165,7 @@ def test_a_live_table_with_its_columns_in_another_order_is_checked_and_replaced(
 ) -> None:
     live.wait_for(write_history(services.clientes))
     reordered = ", ".join(reversed(ClienteRow.__struct_fields__))
-    alter_by_hand(
+    execute(
         services.settings.store,
         f"CREATE TABLE clientes_reordered AS SELECT {reordered} FROM clientes",
         "DROP TABLE clientes",
