@@ -3,62 +3,58 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import msgspec
-from msgspec import UNSET, Meta, UnsetType
+from msgspec import UNSET, UnsetType
 
 from commands import Cliente as ClienteAggregate
 from commands import ClienteEvent
-from commands.validation import (
-    CodigoCliente,
-    ContactoRepresentante,
-    Direccion,
-    Email,
-    Nombre,
-    NumeroDocumento,
-    Telefono,
-    TipoCliente,
-    TipoDocumento,
-    describe_rule,
-)
+from commands.validation import ClienteDatos
 from projections.envelopes import event_data
 from projections.rows import ClienteRow
 
 MAX_BODY = 64 * 1024  # bytes a request body may have
 
 
-def rule(name: str) -> Meta:
-    """Documents a field's rule in words; its pattern comes with its type."""
-    return Meta(description=describe_rule(name))
-
-
 class Schema(msgspec.Struct, forbid_unknown_fields=True, rename="camel", kw_only=True):
     """Base of every body: camelCase names, unknown fields refused."""
 
 
-class Cliente(Schema):
-    id: int
-    codigo_cliente: str
-    nombre: str
-    tipo_cliente: TipoCliente
-    tipo_documento: TipoDocumento
-    numero_documento: str
-    direccion: str | None
-    telefono: str | None
-    email: str | None
-    contacto_representante: str | None
-    vigente: bool
-    version: int
-    fecha_creacion: datetime
-    fecha_modificacion: datetime
+def _built(name: str, doc: str, members: list[Any], **methods: Any) -> Any:
+    return msgspec.defstruct(
+        name, members, bases=(Schema,), module=__name__, namespace={"__doc__": doc, **methods}
+    )
 
-    @classmethod
-    def from_row(cls, row: ClienteRow) -> Cliente:
+
+# The three Cliente shapes are built from ClienteDatos's fields, by name: a field
+# added there appears in each, with its rule. For the type checker they are
+# declared by what the handlers use of them.
+if TYPE_CHECKING:
+
+    class Cliente(Schema):
+        id: int
+        version: int
+
+        @classmethod
+        def from_row(cls, row: ClienteRow) -> Cliente: ...
+
+        @classmethod
+        def from_aggregate(cls, cliente: ClienteAggregate) -> Cliente: ...
+
+    class ClienteCreate(Schema):
+        def fields(self) -> dict[str, str | None]: ...
+
+    class ClienteUpdate(Schema):
+        def changes(self) -> dict[str, str | None]: ...
+
+else:
+    DATOS = msgspec.structs.fields(ClienteDatos)
+
+    def _from_row(cls, row):
         return cls(**msgspec.structs.asdict(row), vigente=True)
 
-    @classmethod
-    def from_aggregate(cls, cliente: ClienteAggregate) -> Cliente:
+    def _from_aggregate(cls, cliente):
         return cls(
             id=cliente.cliente_id,
             **msgspec.structs.asdict(cliente.datos),
@@ -68,48 +64,43 @@ class Cliente(Schema):
             fecha_modificacion=cliente.modified_on,
         )
 
-
-class ClienteCreate(Schema):
-    """A new Cliente. numeroDocumento must also follow the rule of its tipoDocumento."""
-
-    codigo_cliente: Annotated[CodigoCliente, rule("codigo_cliente")]
-    nombre: Annotated[Nombre, rule("nombre")]
-    tipo_cliente: Annotated[TipoCliente, rule("tipo_cliente")]
-    tipo_documento: Annotated[TipoDocumento, rule("tipo_documento")]
-    numero_documento: Annotated[NumeroDocumento, rule("numero_documento")]
-    direccion: Annotated[Direccion, rule("direccion")] | None = None
-    telefono: Annotated[Telefono, rule("telefono")] | None = None
-    email: Annotated[Email, rule("email")] | None = None
-    contacto_representante: (
-        Annotated[ContactoRepresentante, rule("contacto_representante")] | None
-    ) = None
-
-    def fields(self) -> dict[str, str | None]:
+    def _fields(self):
         return msgspec.structs.asdict(self)
 
+    def _changes(self):
+        fields = msgspec.structs.asdict(self).items()
+        return {name: value for name, value in fields if value is not UNSET}
 
-class ClienteUpdate(Schema):
-    """A partial update: absent fields stay, null clears an optional field.
-    The merged result must pass the same rules as a new Cliente."""
-
-    codigo_cliente: Annotated[CodigoCliente, rule("codigo_cliente")] | UnsetType = UNSET
-    nombre: Annotated[Nombre, rule("nombre")] | UnsetType = UNSET
-    tipo_cliente: Annotated[TipoCliente, rule("tipo_cliente")] | UnsetType = UNSET
-    tipo_documento: Annotated[TipoDocumento, rule("tipo_documento")] | UnsetType = UNSET
-    numero_documento: Annotated[NumeroDocumento, rule("numero_documento")] | UnsetType = UNSET
-    direccion: Annotated[Direccion, rule("direccion")] | UnsetType | None = UNSET
-    telefono: Annotated[Telefono, rule("telefono")] | UnsetType | None = UNSET
-    email: Annotated[Email, rule("email")] | UnsetType | None = UNSET
-    contacto_representante: (
-        Annotated[ContactoRepresentante, rule("contacto_representante")] | UnsetType | None
-    ) = UNSET
-
-    def changes(self) -> dict[str, str | None]:
-        return {
-            name: value
-            for name, value in msgspec.structs.asdict(self).items()
-            if value is not UNSET
-        }
+    Cliente = _built(
+        "Cliente",
+        "A Cliente: its fields, whether it is vigente, its version, when made and last changed.",
+        [
+            ("id", int),
+            *((field.name, field.type) for field in DATOS),
+            ("vigente", bool),
+            ("version", int),
+            ("fecha_creacion", datetime),
+            ("fecha_modificacion", datetime),
+        ],
+        from_row=classmethod(_from_row),
+        from_aggregate=classmethod(_from_aggregate),
+    )
+    ClienteCreate = _built(
+        "ClienteCreate",
+        "A new Cliente. numeroDocumento must also follow the rule of its tipoDocumento.",
+        [
+            (field.name, field.type) if field.required else (field.name, field.type, None)
+            for field in DATOS
+        ],
+        fields=_fields,
+    )
+    ClienteUpdate = _built(
+        "ClienteUpdate",
+        "A partial update: absent fields stay, null clears an optional field. "
+        "The merged result must pass the same rules as a new Cliente.",
+        [(field.name, field.type | UnsetType, UNSET) for field in DATOS],
+        changes=_changes,
+    )
 
 
 class HistoryEntry(Schema):

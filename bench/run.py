@@ -25,12 +25,14 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import cast
 
 import psycopg
 
 from api.auth import mint_token
 from api.settings import Settings, store_from_url
 from api.stores import Store
+from api.stores.postgres import PostgresStore
 from bench.load import RequestFactory, Result, run
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -81,7 +83,7 @@ def store(kind: str, workdir: Path) -> Iterator[Store]:
         yield store_from_url(f"sqlite:///{workdir}/bench.sqlite3")
         return
     schema = f"bench_{uuid.uuid4().hex[:8]}"
-    conninfo = store_from_url(POSTGRES_URL).conninfo
+    conninfo = cast(PostgresStore, store_from_url(POSTGRES_URL)).conninfo
     with psycopg.connect(conninfo, autocommit=True) as conn:
         conn.execute(f'CREATE SCHEMA "{schema}"')
     try:

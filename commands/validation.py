@@ -117,32 +117,6 @@ REQUIRED: Final = frozenset(
     {"codigo_cliente", "nombre", "tipo_cliente", "tipo_documento", "numero_documento"}
 )
 
-# The rules as types, for the schemas that document them.
-CodigoCliente = Annotated[str, Meta(pattern=CODIGO_CLIENTE.pattern)]
-Nombre = Annotated[str, Meta(pattern=NOMBRE.pattern)]
-NumeroDocumento = Annotated[str, Meta(pattern=ANY_NUMERO_DOCUMENTO.pattern)]
-Direccion = Annotated[str, Meta(pattern=DIRECCION.pattern)]
-Telefono = Annotated[str, Meta(pattern=TELEFONO.pattern)]
-Email = Annotated[str, Meta(pattern=EMAIL.pattern, max_length=254)]
-ContactoRepresentante = Annotated[str, Meta(pattern=CONTACTO_REPRESENTANTE.pattern)]
-
-
-class ClienteDatos(msgspec.Struct, frozen=True, kw_only=True):
-    """The validated, normalised fields of a Cliente."""
-
-    codigo_cliente: str
-    nombre: str
-    tipo_cliente: TipoCliente
-    tipo_documento: TipoDocumento
-    numero_documento: str
-    direccion: str | None = None
-    telefono: str | None = None
-    email: str | None = None
-    contacto_representante: str | None = None
-
-
-FIELDS: Final = ClienteDatos.__struct_fields__
-
 
 def describe_rule(name: str) -> str:
     """The rule of a field in words, for documentation."""
@@ -155,6 +129,32 @@ def describe_rule(name: str) -> str:
         "" if name in ("tipo_cliente", "tipo_documento") else " Spaces around it are trimmed."
     )
     return f"{necessity}; {rule}.{trimming}"
+
+
+def _documented(name: str, max_length: int | None = None) -> Meta:
+    """A field's rule as the schemas that carry it show it: its pattern, and in words."""
+    pattern = None if name in ("tipo_cliente", "tipo_documento") else RULES[name].pattern
+    return Meta(pattern=pattern, max_length=max_length, description=describe_rule(name))
+
+
+class ClienteDatos(msgspec.Struct, frozen=True, kw_only=True):
+    """The validated, normalised fields of a Cliente: the one place they are declared.
+
+    The read table's row and the API's bodies are built from these fields, by name.
+    """
+
+    codigo_cliente: Annotated[str, _documented("codigo_cliente")]
+    nombre: Annotated[str, _documented("nombre")]
+    tipo_cliente: Annotated[TipoCliente, _documented("tipo_cliente")]
+    tipo_documento: Annotated[TipoDocumento, _documented("tipo_documento")]
+    numero_documento: Annotated[str, _documented("numero_documento")]
+    direccion: Annotated[str, _documented("direccion")] | None = None
+    telefono: Annotated[str, _documented("telefono")] | None = None
+    email: Annotated[str, _documented("email", max_length=254)] | None = None
+    contacto_representante: Annotated[str, _documented("contacto_representante")] | None = None
+
+
+FIELDS: Final = ClienteDatos.__struct_fields__
 
 
 def normalise(name: str, value: str | None) -> str | None:

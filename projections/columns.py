@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import types
 from collections.abc import Mapping
-from typing import Any, Literal, Union, get_args, get_origin
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import msgspec
 
@@ -38,7 +38,9 @@ def _sql_type(name: str, annotation: Any, sql_types: Mapping[type, str]) -> str:
 
 
 def _options(annotation: Any) -> set[Any]:
-    """The types a field admits: the members of a union, or the one type."""
+    """The types a field admits: the members of a union, or the one type (constraints aside)."""
     if get_origin(annotation) in (Union, types.UnionType):
-        return set(get_args(annotation))
+        return set().union(*(_options(option) for option in get_args(annotation)))
+    if get_origin(annotation) is Annotated:
+        return {get_args(annotation)[0]}
     return {annotation}

@@ -10,6 +10,7 @@ from pathlib import Path
 import psycopg
 import pytest
 import redis
+from litestar import Litestar
 from litestar.testing import TestClient
 
 from api.app import create_app
@@ -17,6 +18,7 @@ from api.auth import READ, WRITE, mint_token
 from api.bootstrap import Services, bootstrap
 from api.settings import Settings, store_from_url
 from api.stores import Store
+from tests.stores import conninfo
 
 POSTGRES_URL = os.environ.get(
     "CLIENTES_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
@@ -31,7 +33,7 @@ Client = TestClient  # type alias for readability in tests
 def _services_reachable() -> None:
     """The suite needs the real servers; it stops at once, and says why, when one is down."""
     try:
-        psycopg.connect(store_from_url(POSTGRES_URL).conninfo, connect_timeout=3).close()
+        psycopg.connect(conninfo(store_from_url(POSTGRES_URL)), connect_timeout=3).close()
     except psycopg.OperationalError as error:
         pytest.exit(f"PostgreSQL is not reachable at {POSTGRES_URL}: {error}", returncode=3)
     try:
@@ -44,11 +46,11 @@ def _services_reachable() -> None:
 def pg_schema() -> Iterator[str]:
     """A schema of its own for one test, dropped afterwards."""
     schema = f"test_{uuid.uuid4().hex[:12]}"
-    conninfo = store_from_url(POSTGRES_URL).conninfo
-    with psycopg.connect(conninfo, autocommit=True) as conn:
+    admin = conninfo(store_from_url(POSTGRES_URL))
+    with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'CREATE SCHEMA "{schema}"')
     yield schema
-    with psycopg.connect(conninfo, autocommit=True) as conn:
+    with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
@@ -85,7 +87,7 @@ def services(settings: Settings) -> Iterator[Services]:
 
 
 @pytest.fixture
-def client(settings: Settings) -> Iterator[TestClient[object]]:
+def client(settings: Settings) -> Iterator[TestClient[Litestar]]:
     with TestClient(create_app(settings)) as test_client:
         yield test_client
 

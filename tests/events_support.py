@@ -53,10 +53,8 @@ def from_store(clientes: Clientes) -> list[dict[str, Any]]:
 
 def from_stream(client: redis.Redis, stream: str) -> list[tuple[str, dict[str, Any]]]:
     """Every entry of a Redis stream: its id and its envelope."""
-    return [
-        (entry, msgspec.json.decode(values[ENVELOPE_FIELD]))
-        for entry, values in client.xrange(stream)
-    ]
+    entries: list[tuple[str, dict[str, str]]] = client.xrange(stream)  # type: ignore[assignment]
+    return [(entry, msgspec.json.decode(values[ENVELOPE_FIELD])) for entry, values in entries]
 
 
 def wait_until(condition: Callable[[], bool], timeout: float = 20.0, what: str = "") -> None:

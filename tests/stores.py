@@ -25,6 +25,12 @@ def execute(store: Store, *statements: str) -> None:
             conn.execute(statement)
 
 
+def conninfo(store: Store) -> str:
+    """The libpq connection string of a PostgreSQL store."""
+    assert isinstance(store, PostgresStore)
+    return store.conninfo
+
+
 def table_names(store: Store) -> list[str]:
     """The tables in the store's database (and schema)."""
     if isinstance(store, SQLiteStore):

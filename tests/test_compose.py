@@ -12,6 +12,7 @@ import yaml
 from psycopg.conninfo import conninfo_to_dict
 
 from api.settings import DEFAULT_DATABASE_URL, Settings
+from tests.stores import conninfo
 
 ROOT = Path(__file__).resolve().parent.parent
 CHECK_JSONSCHEMA = Path(sys.executable).with_name("check-jsonschema")
@@ -73,7 +74,7 @@ def test_the_database_password_is_in_no_url_and_any_password_reaches_the_store()
             for key, value in env.items()
         }
         settings = Settings.from_env(interpolated, with_secret=False)
-        assert conninfo_to_dict(settings.store.conninfo)["password"] == password
+        assert conninfo_to_dict(conninfo(settings.store))["password"] == password
 
 
 def test_one_service_builds_the_image_and_none_pulls_it() -> None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import msgspec
 
-from commands import Cliente, validate
+from commands import Cliente, ClienteEvent, validate
 from commands.codigo import CodigoIndex
 from projections.envelopes import envelope, is_cliente_event
 from tests.support import fields
@@ -18,7 +20,7 @@ def test_each_event_becomes_an_envelope_in_the_api_field_names() -> None:
         validate(fields(codigo_cliente="C-7", email="b@example.com", telefono="987654321")), "luis"
     )
     cliente.deactivate("rosa")
-    created, updated, deactivated = cliente.collect_events()
+    created, updated, deactivated = cast(list[ClienteEvent], cliente.collect_events())
     envelopes = [
         envelope(e, position) for position, e in enumerate((created, updated, deactivated), 40)
     ]
@@ -44,7 +46,7 @@ def test_each_event_becomes_an_envelope_in_the_api_field_names() -> None:
 
 def test_an_envelope_encodes_in_camel_case_with_an_rfc3339_timestamp() -> None:
     cliente = Cliente.register(1, validate(fields()), "ana")
-    [created] = cliente.collect_events()
+    [created] = cast(list[ClienteEvent], cliente.collect_events())
     encoded = msgspec.json.decode(msgspec.json.encode(envelope(created, 1)))
     assert set(encoded) == {
         "position",

@@ -20,7 +20,7 @@ def spread(services: Services) -> list[int]:
     rng = random.Random(7)
     ids = sorted(rng.sample(range(1, 4 * SPAN), 900))
     gone = set(rng.sample(ids, 150))
-    events = []
+    events: list[object] = []
     for cliente_id in ids:
         cliente = Cliente.register(cliente_id, validate(fields()), "seed")
         if cliente_id in gone:

@@ -14,6 +14,7 @@ from api.bootstrap import Services, build_projector
 from api.stores import Store
 from commands import Clientes
 from projections import ClienteRow, ClientesView, Projector, open_view
+from tests.stores import conninfo
 from tests.support import fields
 
 
@@ -150,7 +151,7 @@ def application_name() -> Iterator[str]:
 
 
 def cut_connections(store: Store, application_name: str) -> int:
-    with psycopg.connect(store.conninfo, autocommit=True, application_name="cutter") as conn:
+    with psycopg.connect(conninfo(store), autocommit=True, application_name="cutter") as conn:
         rows = conn.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = %s",
             (application_name,),

@@ -6,6 +6,7 @@ import pytest
 from psycopg.conninfo import conninfo_to_dict
 
 from api.settings import Settings, SettingsError
+from tests.stores import conninfo
 
 
 def settings(**environ: str) -> Settings:
@@ -37,7 +38,7 @@ def test_a_percent_encoded_password_reaches_the_connection_decoded() -> None:
         CLIENTES_DATABASE_URL="postgresql://clientes:p%2Fa%2Bs%40s%23w%3Fo%25rd@db.example:6543/app"
     ).store
     expected = {"host": "db.example", "port": "6543", "user": "clientes", "dbname": "app"}
-    assert conninfo_to_dict(store.conninfo) == {**expected, "password": "p/a+s@s#w?o%rd"}
+    assert conninfo_to_dict(conninfo(store)) == {**expected, "password": "p/a+s@s#w?o%rd"}
     assert store.env["POSTGRES_PASSWORD"] == "p/a+s@s#w?o%rd"
 
 
@@ -49,7 +50,7 @@ def test_clientes_database_password_is_the_password_whatever_the_url_says(
         CLIENTES_DATABASE_URL=f"postgresql://clientes{url_password}@postgres:5432/clientes",
         CLIENTES_DATABASE_PASSWORD="s/e+c@r#e?t%",
     ).store
-    assert conninfo_to_dict(store.conninfo)["password"] == "s/e+c@r#e?t%"
+    assert conninfo_to_dict(conninfo(store))["password"] == "s/e+c@r#e?t%"
     assert store.env["POSTGRES_PASSWORD"] == "s/e+c@r#e?t%"
 
 
@@ -68,5 +69,5 @@ def test_a_raw_special_character_in_the_url_password_says_what_to_do(password: s
 
 def test_a_raw_at_sign_in_the_url_password_is_read_as_meant() -> None:
     store = settings(CLIENTES_DATABASE_URL="postgresql://clientes:p@ss+@postgres/clientes").store
-    assert conninfo_to_dict(store.conninfo)["password"] == "p@ss+"
-    assert conninfo_to_dict(store.conninfo)["host"] == "postgres"
+    assert conninfo_to_dict(conninfo(store))["password"] == "p@ss+"
+    assert conninfo_to_dict(conninfo(store))["host"] == "postgres"
