@@ -16,6 +16,7 @@ from eventsourcing.utils import EnvType
 
 from commands.cliente import Cliente, ClienteEvent, cliente_aggregate_id
 from commands.codigo import CodigoIndex, normalise_codigo
+from commands.committer import Committer
 from commands.errors import (
     ClienteNotFound,
     ClientesError,
@@ -23,7 +24,7 @@ from commands.errors import (
     VersionMismatch,
     VersionNotFound,
 )
-from commands.ids import IdSequence, id_sequence
+from commands.ids import ids_for
 from commands.validation import validate
 
 T = TypeVar("T")
@@ -57,14 +58,24 @@ class Clientes(Application[UUID]):
 
     def __init__(self, env: EnvType | None = None) -> None:
         super().__init__(env)
-        self.ids: IdSequence = id_sequence(self.factory)
+        self.ids = ids_for(self.factory)
+        self.committer = Committer(lambda events: self.save(*events))
         self.on_recorded: list[Callable[[int], None]] = []
 
     def create_cliente(self, fields: Mapping[str, str | None], actor: str) -> Written:
+        """Records a new Cliente, claiming its code.
+
+        The first attempt claims the code as new, with no lookup: the store
+        refuses the claim if the code has an index already. Only then is the
+        index read, to tell a taken code from one that was released.
+        """
         datos = validate(fields)
+        looked_up = False
 
         def attempt() -> Written:
-            index = self._free_index(datos.codigo_cliente)
+            nonlocal looked_up
+            index = self._free_index(datos.codigo_cliente) if looked_up else None
+            looked_up = True
             cliente = Cliente.register(self.ids.next_id(), datos, actor)
             return self._save(cliente, self._claim(index, datos.codigo_cliente, cliente))
 
@@ -176,8 +187,11 @@ class Clientes(Application[UUID]):
         return index
 
     def _save(self, cliente: Cliente, *indexes: CodigoIndex) -> Written:
-        recordings: list[Recording[UUID]] = self.save(cliente, *indexes)
-        return Written(cliente, max(r.notification.id for r in recordings))
+        """Records the command's changes, together with those of commands running alongside."""
+        events = [
+            event for aggregate in (cliente, *indexes) for event in aggregate.collect_events()
+        ]
+        return Written(cliente, self.committer.record(events))
 
     @staticmethod
     def _retrying(attempt: Callable[[], T]) -> T:

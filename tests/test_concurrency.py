@@ -99,3 +99,32 @@ def test_20_concurrent_partial_updates_of_one_cliente_lose_nothing(
     for _, (field, value) in sorted(zip(versions, changes, strict=True)):
         last_writer[field] = value
     assert {f: final[f] for f in fields} == last_writer
+
+
+def test_under_load_every_write_is_readable_at_once_through_either_worker(
+    server: Server, headers: dict[str, str]
+) -> None:
+    async def writer(client: httpx.AsyncClient, stale: list[str]) -> None:
+        for _ in range(15):
+            created = await client.post("/api/clientes", json=body())
+            assert created.status_code == 201, created.text
+            location = created.headers["location"]
+            # A new connection each time: the read may reach the other worker.
+            async with httpx.AsyncClient(
+                base_url=server.url, headers=headers, timeout=60
+            ) as reader:
+                if (await reader.get(location)).status_code != 200:
+                    stale.append(location)
+                changed = await client.patch(location, json={"direccion": "Av. Sol 1"})
+                assert changed.status_code == 200, changed.text
+                read = await reader.get(location)
+                if read.json()["version"] != changed.json()["version"]:
+                    stale.append(f"{location} at version {read.json()['version']}")
+
+    async def load() -> list[str]:
+        stale: list[str] = []
+        async with httpx.AsyncClient(base_url=server.url, headers=headers, timeout=60) as client:
+            await asyncio.gather(*(writer(client, stale) for _ in range(8)))
+        return stale
+
+    assert asyncio.run(load()) == []

@@ -19,7 +19,7 @@ from typing import Any
 
 from eventsourcing.persistence import ApplicationRecorder
 
-from commands.ids import IdSequence
+from commands.ids import Sequence
 from projections.listeners import Background
 from projections.locks import Lock
 from projections.view import ClientesView
@@ -35,10 +35,10 @@ class MakesReadSide:
     """Mixed into each store's infrastructure factory: it also makes the id sequence
     and the read tables, on the factory's own datastore."""
 
-    sequence: Callable[[Any], IdSequence]
+    sequence: Callable[[Any], Sequence]
     table: Callable[..., ClientesView]
 
-    def id_sequence(self) -> IdSequence:
+    def id_sequence(self) -> Sequence:
         return self.sequence(self._datastore())
 
     def read_table(self, table_name: str = "clientes") -> ClientesView:

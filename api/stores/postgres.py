@@ -12,13 +12,14 @@ from contextlib import contextmanager
 from typing import cast
 
 import psycopg
-from eventsourcing.persistence import ApplicationRecorder
+from eventsourcing.persistence import ApplicationRecorder, InterfaceError, OperationalError
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore, PostgresFactory
-from eventsourcing.utils import get_topic
+from eventsourcing.utils import get_topic, retry
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
-from psycopg.sql import SQL, Identifier
+from psycopg.sql import SQL, Identifier, Literal
 
 from api.stores import MakesReadSide, OnPosition, Store, StoreUnusable
+from commands.ids import BLOCK
 from projections.listeners import Background, ChannelListener
 from projections.locks import AdvisoryLock, Lock, advisory_key
 from projections.postgres import PostgresClientesView
@@ -26,13 +27,26 @@ from projections.view import ClientesView
 
 
 class PostgresIdSequence:
-    def __init__(self, datastore: PostgresDatastore, name: str = "cliente_id_seq") -> None:
+    """A PostgreSQL sequence that steps by a block: one nextval reserves a whole block."""
+
+    def __init__(
+        self, datastore: PostgresDatastore, name: str = "cliente_id_seq", block: int = BLOCK
+    ) -> None:
         self._datastore = datastore
         self._sequence = Identifier(datastore.schema, name)
+        self.block = block
         with self._datastore.transaction(commit=True) as curs:
             curs.execute(SQL("CREATE SEQUENCE IF NOT EXISTS {} AS bigint").format(self._sequence))
+            # Each nextval then reserves the block that ends at its value: one that
+            # stepped by 1 before goes on past every id it ever gave.
+            curs.execute(
+                SQL("ALTER SEQUENCE {} INCREMENT BY {}").format(self._sequence, Literal(block))
+            )
 
-    def next_id(self) -> int:
+    # As the library's own recorders do: a pooled connection the server dropped is
+    # replaced and the statement tried again.
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def next_block(self) -> int:
         with self._datastore.get_connection() as conn:
             row = conn.execute(SQL("SELECT nextval('{}')").format(self._sequence)).fetchone()
         if row is None:

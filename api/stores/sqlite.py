@@ -6,6 +6,9 @@ polling, as SQLite has no notifications across processes.
 
 from __future__ import annotations
 
+import fcntl
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from eventsourcing.persistence import ApplicationRecorder
@@ -13,6 +16,7 @@ from eventsourcing.sqlite import SQLiteDatastore, SQLiteFactory
 from eventsourcing.utils import get_topic
 
 from api.stores import MakesReadSide, OnPosition, Store, StoreUnusable
+from commands.ids import BLOCK
 from projections.listeners import Background, Poller
 from projections.locks import FileLock, Lock
 from projections.sqlite import SQLiteClientesView
@@ -21,22 +25,27 @@ POLL_INTERVAL = 0.025  # seconds between looks at the head for other processes' 
 
 
 class SQLiteIdSequence:
-    def __init__(self, datastore: SQLiteDatastore, name: str = "cliente") -> None:
+    """A row of last values, moved on by a block at a time."""
+
+    def __init__(
+        self, datastore: SQLiteDatastore, name: str = "cliente", block: int = BLOCK
+    ) -> None:
         self._datastore = datastore
         self._name = name
+        self.block = block
         with self._datastore.transaction(commit=True) as curs:
             curs.execute(
                 "CREATE TABLE IF NOT EXISTS id_sequences "
                 "(name TEXT PRIMARY KEY, last_value INTEGER NOT NULL)"
             )
 
-    def next_id(self) -> int:
+    def next_block(self) -> int:
         with self._datastore.transaction(commit=True) as curs:
             curs.execute(
-                "INSERT INTO id_sequences VALUES (?, 1) "
-                "ON CONFLICT (name) DO UPDATE SET last_value = last_value + 1 "
+                "INSERT INTO id_sequences VALUES (?, ?) "
+                "ON CONFLICT (name) DO UPDATE SET last_value = last_value + excluded.last_value "
                 "RETURNING last_value",
-                (self._name,),
+                (self._name, self.block),
             )
             return int(curs.fetchone()[0])
 
@@ -68,6 +77,15 @@ class SQLiteStore(Store):
                 f"CLIENTES_DATABASE_URL: cannot create the directory {error.filename} "
                 f"for {self.path}: {error.strerror}"
             ) from None
+
+    @contextmanager
+    def creating_tables(self) -> Iterator[None]:
+        # The library records each table's creation: two processes creating them
+        # at once (workers and a projector starting together) would collide.
+        self.check()
+        with open(self.path.with_name(f"{self.path.name}.setup.lock"), "a") as held:
+            fcntl.flock(held, fcntl.LOCK_EX)
+            yield
 
     def lock(self, name: str) -> Lock:
         return FileLock(self.path.with_name(f"{self.path.name}.{name}.lock"))
