@@ -47,10 +47,12 @@ def create_app(settings: Settings | None = None, *, projector: bool | None = Non
         )
         services.start(asyncio.get_running_loop())
         app.state.services = services
+        await services.reads.open()
         try:
             with streams_end_on_stop_signal(services.head):
                 yield
         finally:
+            await services.reads.close()
             await anyio.to_thread.run_sync(services.close)
 
     api = Router(

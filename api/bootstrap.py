@@ -27,6 +27,7 @@ from projections import ClientesProjection, ClientesView, Projector, Watermark, 
 from projections.listeners import Background
 from projections.locks import Lock
 from projections.publisher import RedisPublisher
+from projections.reads import Reads
 from projections.stall import StallWatch
 
 
@@ -38,6 +39,7 @@ class Services:
     clientes: Clientes
     view: ClientesView
     readable: Watermark  # how far the read table has got: what a read sees
+    reads: Reads  # how requests read the read table (opened by the app)
     projection_lock: Lock  # held by whichever process projects
     head: Watermark = field(default_factory=Watermark)  # how far the event store has got
     stall: StallWatch = field(default_factory=StallWatch)
@@ -122,6 +124,7 @@ def bootstrap(settings: Settings, *, api: bool, projector: bool) -> Services:
         readable=Watermark(
             read=lambda: view.max_tracking_id(clientes.name), recheck=store.readable_recheck
         ),
+        reads=store.reads(view),
         projection_lock=store.lock(ClientesProjection.name),
         stack=stack,
     )

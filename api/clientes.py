@@ -115,7 +115,7 @@ class ClienteController(Controller):
             past = await anyio.to_thread.run_sync(services.clientes.cliente_at, cliente_id, number)
             cliente = Cliente.from_aggregate(past)
         else:
-            row = await anyio.to_thread.run_sync(services.view.get, cliente_id)
+            row = await services.reads.get(cliente_id)
             if row is None:
                 raise ClienteNotFound(cliente_id)
             cliente = Cliente.from_row(row)

@@ -127,7 +127,7 @@ class ClientesView(TrackingRecorder, ABC):
         with self._reading() as c:
             records = self._query(c, self.select_page_statement, params)
         total = int(records[0]["total"]) if records else 0
-        return [self._row(r) for r in records if r["id"] is not None], total
+        return [self.row(r) for r in records if r["id"] is not None], total
 
     def save_changes(
         self, changes: RowChanges, tracking: Tracking, since: int, within: Cursor | None = None
@@ -187,9 +187,9 @@ class ClientesView(TrackingRecorder, ABC):
         self, statement: Statement, params: Params, within: Cursor | None = None
     ) -> list[ClienteRow]:
         if within is not None:
-            return [self._row(r) for r in self._query(within, statement, params)]
+            return [self.row(r) for r in self._query(within, statement, params)]
         with self._reading() as c:
-            return [self._row(r) for r in self._query(c, statement, params)]
+            return [self.row(r) for r in self._query(c, statement, params)]
 
     def _query(self, c: Cursor, statement: Statement, params: Params) -> list[Any]:
         """The records a statement selects, each with its columns by name."""
@@ -200,7 +200,8 @@ class ClientesView(TrackingRecorder, ABC):
         """A row's values in the order of COLUMNS, as the store takes them."""
         return msgspec.structs.astuple(row)
 
-    def _row(self, record: Any) -> ClienteRow:
+    def row(self, record: Any) -> ClienteRow:
+        """A row from a record of its columns, by name."""
         fields = {name: record[name] for name in COLUMNS}
         for name in TIMES:
             fields[name] = self._time(fields[name])

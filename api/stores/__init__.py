@@ -22,6 +22,7 @@ from eventsourcing.persistence import ApplicationRecorder
 from commands.ids import Sequence
 from projections.listeners import Background
 from projections.locks import Lock
+from projections.reads import Reads, ThreadReads
 from projections.view import ClientesView
 
 OnPosition = Callable[[int], None]
@@ -77,6 +78,10 @@ class Store(ABC):
     @abstractmethod
     def follow_events(self, recorder: ApplicationRecorder, on_head: OnPosition) -> Background:
         """A thread that calls ``on_head`` with the store's head position as it moves."""
+
+    def reads(self, view: ClientesView) -> Reads:
+        """How requests read ``view``: by default, the view's own reads in a worker thread."""
+        return ThreadReads(view)
 
     def follow_read_table(self, view: ClientesView, on_position: OnPosition) -> Background | None:
         """A thread that reports the read table's position as other processes move it;

@@ -23,6 +23,7 @@ from commands.ids import BLOCK
 from projections.listeners import Background, ChannelListener
 from projections.locks import AdvisoryLock, Lock, advisory_key
 from projections.postgres import PostgresClientesView
+from projections.reads import PoolReads, Reads
 from projections.view import ClientesView
 
 
@@ -114,6 +115,9 @@ class PostgresStore(Store):
             on_listening=report_head,
             name="events-listener",
         )
+
+    def reads(self, view: ClientesView) -> Reads:
+        return PoolReads(view, self.conninfo)
 
     def follow_read_table(self, view: ClientesView, on_position: OnPosition) -> Background:
         return ChannelListener(
