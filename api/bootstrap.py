@@ -124,7 +124,7 @@ def bootstrap(settings: Settings, *, api: bool, projector: bool) -> Services:
         readable=Watermark(
             read=lambda: view.max_tracking_id(clientes.name), recheck=store.readable_recheck
         ),
-        reads=store.reads(view),
+        reads=store.reads(view, clientes.recorder),
         projection_lock=store.lock(ClientesProjection.name),
         stack=stack,
     )

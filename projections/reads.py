@@ -1,20 +1,28 @@
-"""The read table's reads for requests: on the event loop where the store allows it.
+"""What requests read, on the event loop where the store allows it: the read
+table's rows and a Cliente's stored events (its history).
 
 On PostgreSQL an async connection pool answers a read without leaving the
-event loop; elsewhere the view's own reads run in a worker thread.
+event loop; elsewhere the view's and the recorder's own reads run in a worker
+thread.
 """
 
 from __future__ import annotations
 
 from typing import Protocol
+from uuid import UUID
 
 import anyio
+from eventsourcing.persistence import AggregateRecorder, StoredEvent
 from psycopg import AsyncConnection
 from psycopg.rows import DictRow, dict_row
+from psycopg.sql import SQL, Composed
 from psycopg_pool import AsyncConnectionPool
 
 from projections.rows import ClienteRow
 from projections.view import ClientesView
+
+
+POOL_TIMEOUT = 5.0  # seconds a read waits for a connection before it answers 503
 
 
 class Reads(Protocol):
@@ -28,12 +36,17 @@ class Reads(Protocol):
         """One vigente Cliente."""
         ...
 
+    async def events(self, originator_id: UUID, after: int, limit: int) -> list[StoredEvent]:
+        """An aggregate's stored events after version ``after``, oldest first."""
+        ...
+
 
 class ThreadReads:
-    """The view's reads, each in a worker thread."""
+    """The view's and the recorder's reads, each in a worker thread."""
 
-    def __init__(self, view: ClientesView) -> None:
+    def __init__(self, view: ClientesView, recorder: AggregateRecorder) -> None:
         self.view = view
+        self.recorder = recorder
 
     async def open(self) -> None:
         pass
@@ -44,18 +57,31 @@ class ThreadReads:
     async def get(self, cliente_id: int) -> ClienteRow | None:
         return await anyio.to_thread.run_sync(self.view.get, cliente_id)
 
+    async def events(self, originator_id: UUID, after: int, limit: int) -> list[StoredEvent]:
+        def select() -> list[StoredEvent]:
+            return list(self.recorder.select_events(originator_id, gt=after, limit=limit))
+
+        return await anyio.to_thread.run_sync(select)
+
 
 class PoolReads:
-    """The view's statements, run through an async connection pool on the event loop."""
+    """The view's and the recorder's statements, run through an async connection
+    pool on the event loop."""
 
-    def __init__(self, view: ClientesView, conninfo: str, size: int = 16) -> None:
+    def __init__(
+        self, view: ClientesView, select_events: Composed, conninfo: str, size: int = 16
+    ) -> None:
         self.view = view
+        self.select_events_statement = select_events + SQL(
+            " AND originator_version > %s ORDER BY originator_version LIMIT %s"
+        )
         self.pool = AsyncConnectionPool[AsyncConnection[DictRow]](
             conninfo,
             min_size=2,
             max_size=size,
             open=False,
-            kwargs={"row_factory": dict_row, "autocommit": True},
+            timeout=POOL_TIMEOUT,
+            kwargs={"row_factory": dict_row, "autocommit": True, "connect_timeout": 2},
         )
 
     async def open(self) -> None:
@@ -69,3 +95,19 @@ class PoolReads:
             cursor = await conn.execute(self.view.select_row_statement, (cliente_id,), prepare=True)
             record = await cursor.fetchone()
         return None if record is None else self.view.row(record)
+
+    async def events(self, originator_id: UUID, after: int, limit: int) -> list[StoredEvent]:
+        async with self.pool.connection() as conn:
+            cursor = await conn.execute(
+                self.select_events_statement, (originator_id, after, limit), prepare=True
+            )
+            records = await cursor.fetchall()
+        return [
+            StoredEvent(
+                originator_id=r["originator_id"],
+                originator_version=r["originator_version"],
+                topic=r["topic"],
+                state=bytes(r["state"]),
+            )
+            for r in records
+        ]

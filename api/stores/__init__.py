@@ -79,9 +79,10 @@ class Store(ABC):
     def follow_events(self, recorder: ApplicationRecorder, on_head: OnPosition) -> Background:
         """A thread that calls ``on_head`` with the store's head position as it moves."""
 
-    def reads(self, view: ClientesView) -> Reads:
-        """How requests read ``view``: by default, the view's own reads in a worker thread."""
-        return ThreadReads(view)
+    def reads(self, view: ClientesView, recorder: ApplicationRecorder) -> Reads:
+        """How requests read ``view`` and the events of ``recorder``: by default,
+        their own reads in a worker thread."""
+        return ThreadReads(view, recorder)
 
     def follow_read_table(self, view: ClientesView, on_position: OnPosition) -> Background | None:
         """A thread that reports the read table's position as other processes move it;

@@ -116,8 +116,9 @@ class PostgresStore(Store):
             name="events-listener",
         )
 
-    def reads(self, view: ClientesView) -> Reads:
-        return PoolReads(view, self.conninfo)
+    def reads(self, view: ClientesView, recorder: ApplicationRecorder) -> Reads:
+        assert isinstance(recorder, PostgresApplicationRecorder)
+        return PoolReads(view, recorder.select_events_statement, self.conninfo)
 
     def follow_read_table(self, view: ClientesView, on_position: OnPosition) -> Background:
         return ChannelListener(
