@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from operator import attrgetter
 from typing import Any
 
 from eventsourcing.dispatch import singledispatchmethod
@@ -14,6 +15,7 @@ from projections.rows import DATOS_COLUMNS, ClienteRow, RowChanges
 from projections.view import ClientesView, Cursor
 
 Batch = Sequence[tuple[Any, Tracking]]
+_datos_of = attrgetter(*DATOS_COLUMNS)  # a created event's values of the Cliente's data
 
 
 class ClientesProjection(Projection[ClientesView]):
@@ -48,7 +50,7 @@ class ClientesProjection(Projection[ClientesView]):
 
     @fold.register
     def _(self, domain_event: ClienteCreated, changes: RowChanges) -> None:
-        fields = {name: getattr(domain_event, name) for name in DATOS_COLUMNS}
+        fields = dict(zip(DATOS_COLUMNS, _datos_of(domain_event), strict=True))
         changes.add(
             ClienteRow(
                 id=domain_event.cliente_id,

@@ -24,6 +24,11 @@ def column_definitions(row: type[msgspec.Struct], sql_types: Mapping[type, str],
     return ", ".join(definitions)
 
 
+def column_types(row: type[msgspec.Struct], sql_types: Mapping[type, str]) -> list[str]:
+    """The store's type of each of ``row``'s fields, in the row's order."""
+    return [_sql_type(f.name, f.type, sql_types) for f in msgspec.structs.fields(row)]
+
+
 def _admits_none(annotation: Any) -> bool:
     return type(None) in _options(annotation)
 

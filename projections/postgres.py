@@ -13,13 +13,14 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 
-from projections.columns import column_definitions
+from projections.columns import column_definitions, column_types
 from projections.rows import COLUMNS, ClienteRow, RowChanges
 from projections.view import ClientesView, Params, Tables
 
 COLUMN_LIST = SQL(", ").join(map(Identifier, COLUMNS))
 COLUMN_TYPES = {int: "bigint", str: "text", datetime: "timestamptz"}
 TABLE_COLUMNS = column_definitions(ClienteRow, COLUMN_TYPES, key="id")
+COPY_TYPES = column_types(ClienteRow, COLUMN_TYPES)  # in COLUMNS order, for a binary COPY
 COPY_FROM = 50  # rows in a batch from which COPY beats INSERTs
 
 
@@ -61,7 +62,9 @@ class PostgresClientesView(PostgresTrackingRecorder, ClientesView):
         self.insert_rows_statement = SQL("INSERT INTO {} ({}) VALUES ({})").format(
             self.table, COLUMN_LIST, SQL(", ").join(SQL("%s") for _ in COLUMNS)
         )
-        self.copy_rows_statement = SQL("COPY {} ({}) FROM STDIN").format(self.table, COLUMN_LIST)
+        self.copy_rows_statement = SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(
+            self.table, COLUMN_LIST
+        )
         self.update_counts_statement = SQL(
             "INSERT INTO {} AS c VALUES (%s, %s) "
             "ON CONFLICT (span) DO UPDATE SET vigentes = c.vigentes + excluded.vigentes"
@@ -111,6 +114,7 @@ class PostgresClientesView(PostgresTrackingRecorder, ClientesView):
             super()._insert(c, rows)
             return
         with c.copy(self.copy_rows_statement) as copy:
+            copy.set_types(COPY_TYPES)
             for row in rows:
                 copy.write_row(self._values(row))
 

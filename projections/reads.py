@@ -21,7 +21,6 @@ from psycopg_pool import AsyncConnectionPool
 from projections.rows import ClienteRow
 from projections.view import ClientesView
 
-
 POOL_TIMEOUT = 5.0  # seconds a read waits for a connection before it answers 503
 
 
