@@ -24,6 +24,7 @@ from api.history import ClienteHistoryController
 from api.methods import head_and_allow
 from api.openapi import StrictSchemas, openapi_config
 from api.schemas import MAX_BODY
+from api.security_headers import security_headers
 from api.settings import Settings
 
 
@@ -69,5 +70,5 @@ def create_app(settings: Settings | None = None, *, projector: bool | None = Non
         request_max_body_size=MAX_BODY,
         openapi_config=openapi_config(version("clientes")),
     )
-    app.asgi_handler = head_and_allow(app)
+    app.asgi_handler = security_headers(head_and_allow(app))
     return app

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+import anyio
 import msgspec
 from litestar import Request
 from litestar.utils.scope.state import ScopeState
@@ -21,6 +22,7 @@ from commands import FieldError
 from commands.validation import FIELDS, REQUIRED, field_errors
 from projections.envelopes import API_NAMES
 
+BODY_SECONDS = 10.0  # the longest a request body may take to arrive
 _NAMES = {api_name: name for name, api_name in API_NAMES.items()}
 
 
@@ -77,11 +79,25 @@ def checked_body(*, partial: bool) -> BeforeRequest:
     """A before-request hook that reads a Cliente body whole: a new one, or a partial update."""
 
     async def check(request: Request[Any, Any, Any]) -> None:
-        members = decode_object(await request.body())
+        members = decode_object(await read_body(request))
         cliente_fields(members, partial=partial)
         ScopeState.from_scope(request.scope).json = members
 
     return check
+
+
+async def read_body(request: Request[Any, Any, Any]) -> bytes:
+    """The whole body; a 408 problem if it takes longer than BODY_SECONDS to arrive,
+    so a client that trickles it holds the connection no longer than that."""
+    try:
+        with anyio.fail_after(BODY_SECONDS):
+            return await request.body()
+    except TimeoutError:
+        raise problem(
+            408,
+            f"The body took longer than {BODY_SECONDS:g} s to arrive",
+            headers={"Connection": "close"},
+        ) from None
 
 
 def _where(body: bytes, message: str) -> str:

@@ -127,7 +127,7 @@ class ClienteController(Controller):
         operation_class=ClientesOperation,
         operation_id="createCliente",
         before_request=checked_body(partial=False),
-        responses=problems(400, 401, 403, 409, 413, 503),
+        responses=problems(400, 401, 403, 408, 409, 413, 503),
     )
     async def create_cliente(
         self,
@@ -148,7 +148,7 @@ class ClienteController(Controller):
         operation_class=ClientesOperation,
         operation_id=lambda _, method, __: UPDATES[HttpMethod(method)],
         before_request=checked_body(partial=True),
-        responses=problems(400, 401, 403, 404, 409, 412, 413, 503),
+        responses=problems(400, 401, 403, 404, 408, 409, 412, 413, 503),
     )
     async def update_cliente(
         self,

@@ -31,6 +31,7 @@ PROBLEM_DESCRIPTIONS = {
     401: "The bearer token is missing, malformed, badly signed, expired or not yet valid",
     403: "The token lacks the scope the method needs",
     404: "No vigente Cliente has that id",
+    408: "The body took longer than 10 s to arrive",
     409: "Another Cliente holds the codigoCliente",
     412: "If-Match names no version the Cliente is at",
     413: f"The body is over {MAX_BODY // 1024} KiB",

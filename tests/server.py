@@ -14,6 +14,8 @@ from types import TracebackType
 
 import httpx
 
+from api.auth import READ, WRITE, mint_token
+from api.settings import Settings
 from api.stores import Store
 
 CLIENTES = Path(sys.executable).with_name("clientes")
@@ -34,6 +36,12 @@ def server_env(store: Store, secret: str, **extra: str) -> dict[str, str]:
         "CLIENTES_JWT_SECRET": secret,
         **extra,
     }
+
+
+def bearer(store: Store, secret: str, sub: str = "tester") -> dict[str, str]:
+    """Headers with a token for a server on ``store`` signed with ``secret``, both scopes."""
+    settings = Settings(store=store, jwt_secret=secret)
+    return {"Authorization": f"Bearer {mint_token(settings, sub, f'{READ} {WRITE}', 600)}"}
 
 
 class Server:

@@ -9,11 +9,9 @@ from typing import Any
 import httpx
 import pytest
 
-from api.auth import mint_token
-from api.settings import Settings
 from api.stores import Store
 from tests.conftest import SECRET
-from tests.server import Server, server_env
+from tests.server import Server, bearer, server_env
 from tests.support import body
 
 
@@ -25,9 +23,7 @@ def server(postgres_store: Store) -> Iterator[Server]:
 
 @pytest.fixture
 def headers(postgres_store: Store) -> dict[str, str]:
-    settings = Settings(store=postgres_store, jwt_secret=SECRET)
-    token = mint_token(settings, "load", "clientes:read clientes:write", 600)
-    return {"Authorization": f"Bearer {token}"}
+    return bearer(postgres_store, SECRET, "load")
 
 
 async def send_all(

@@ -17,10 +17,10 @@ pytestmark = pytest.mark.parametrize("store_kind", ["sqlite"])
 ERRORS = {"400", "401", "403", "503"}
 EXPECTED = {
     ("/api/clientes", "get"): {"200"} | ERRORS,
-    ("/api/clientes", "post"): {"201", "409", "413"} | ERRORS,
+    ("/api/clientes", "post"): {"201", "408", "409", "413"} | ERRORS,
     ("/api/clientes/{cliente_id}", "get"): {"200", "304", "404"} | ERRORS,
-    ("/api/clientes/{cliente_id}", "put"): {"200", "404", "409", "412", "413"} | ERRORS,
-    ("/api/clientes/{cliente_id}", "patch"): {"200", "404", "409", "412", "413"} | ERRORS,
+    ("/api/clientes/{cliente_id}", "put"): {"200", "404", "408", "409", "412", "413"} | ERRORS,
+    ("/api/clientes/{cliente_id}", "patch"): {"200", "404", "408", "409", "412", "413"} | ERRORS,
     ("/api/clientes/{cliente_id}", "delete"): {"204", "404", "412"} | ERRORS,
     ("/api/clientes/{cliente_id}/history", "get"): {"200", "404"} | ERRORS,
     ("/api/events", "get"): {"200"} | ERRORS,

@@ -43,5 +43,6 @@ def run(args: argparse.Namespace) -> int:
         http="httptools",
         access_log=args.access_log,
         timeout_graceful_shutdown=5,
+        server_header=False,  # no software banner
     )
     return 0
