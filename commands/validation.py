@@ -54,11 +54,11 @@ def _text(most: int) -> str:
 class Rule:
     pattern: str
     message: str
-    most: int | None = None  # characters, after trimming, when the pattern cannot count them
+    most: int | None = None  # characters, as sent, when the pattern cannot count them
 
     def allows(self, value: str) -> bool:
-        trimmed = value.strip(SPACE)
-        if self.most is not None and len(trimmed) > self.most:
+        # As sent, spaces included: what the schema's maxLength counts too.
+        if self.most is not None and len(value) > self.most:
             return False
         # fullmatch: a "$" would otherwise let a value end in a line break.
         return re.fullmatch(self.pattern, value) is not None
