@@ -1,0 +1,213 @@
+"""Filling the store fast: the events written straight into the event store, then replayed.
+
+Each seeded Cliente is two stored events, its ClienteCreated and its code's
+CodigoIndex.Claimed, encoded here in the library's JSON format from a
+template and copied into the events table with COPY. Before any is written,
+the template's output is compared byte for byte with what the application's
+own mapper makes of the same event, so a change of format stops the seeding
+rather than seeding something else. ``clientes replay`` then builds the read
+table, and the baseline's table is filled with the same rows.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, cast
+
+import msgspec
+import psycopg
+from eventsourcing.postgres import PostgresApplicationRecorder
+
+from api.settings import store_from_url
+from api.stores.postgres import PostgresStore
+from bench import crud
+from commands import Cliente, Clientes, validate
+from commands.cliente import cliente_aggregate_id
+from commands.codigo import CodigoIndex, normalise_codigo
+from commands.schema import SCHEMA_VERSION
+from projections import open_view
+
+CLIENTES = Path(sys.executable).with_name("clientes")
+ACTOR = "bench"
+NOMBRES = ("Rosa", "José", "María", "Luis", "Ana", "Jorge", "Lucía", "Carlos", "Inés", "Raúl")
+APELLIDOS = ("Huamán", "Núñez", "Quispe", "Mamani", "García", "Chávez", "Flores", "Ñahui")
+
+
+def datos(n: int) -> dict[str, str | None]:
+    """The fields of seeded Cliente ``n``: varied enough for searches to find a few."""
+    first, last = NOMBRES[n % len(NOMBRES)], APELLIDOS[(n // 10) % len(APELLIDOS)]
+    if n % 3 == 1:
+        nombre, tipos, numero = f"{last} Servicios {n} SAC", ("EMPRESA", "RUC"), f"20{n:09d}"
+    else:
+        tipos = ("PERSONA", "DNI") if n % 3 == 0 else ("PERSONA", "CE")
+        nombre, numero = f"{first} {last} {APELLIDOS[n % 7]}", f"{n % 10**8:08d}"
+        numero = numero if n % 3 == 0 else f"X{n:09d}"
+    return {
+        "codigo_cliente": codigo(n),
+        "nombre": nombre,
+        "tipo_cliente": tipos[0],
+        "tipo_documento": tipos[1],
+        "numero_documento": numero,
+        "direccion": f"Av. Arequipa {n % 5000}, Lima",
+        "telefono": None,
+        "email": f"cliente{n}@example.com",
+        "contacto_representante": None,
+    }
+
+
+def codigo(n: int) -> str:
+    return f"CLI-{n:08d}"
+
+
+@dataclass(frozen=True)
+class Templates:
+    """The topics and the JSON states of the two events that seed a Cliente."""
+
+    cliente_topic: str
+    index_topic: str
+
+    @staticmethod
+    def cliente_state(n: int, at: datetime) -> bytes:
+        return msgspec.json.encode(
+            {
+                "timestamp": {"_type_": "datetime_iso", "_data_": at.isoformat()},
+                "originator_topic": "commands.cliente:Cliente",
+                "cliente_id": n,
+                **datos(n),
+                "actor": ACTOR,
+                "class_version": SCHEMA_VERSION,
+            }
+        )
+
+    @staticmethod
+    def index_state(n: int, at: datetime) -> bytes:
+        return msgspec.json.encode(
+            {
+                "timestamp": {"_type_": "datetime_iso", "_data_": at.isoformat()},
+                "originator_topic": "commands.codigo:CodigoIndex",
+                "codigo": normalise_codigo(codigo(n)),
+                "cliente_id": n,
+                "class_version": SCHEMA_VERSION,
+            }
+        )
+
+    @classmethod
+    def checked(cls, clientes: Clientes) -> Templates:
+        """The templates, once they are seen to encode as the application's mapper does."""
+        n = 7
+        cliente = Cliente.register(n, validate(datos(n)), ACTOR)
+        index = CodigoIndex.claim(codigo(n), n)
+        created, claimed = (
+            clientes.mapper.to_stored_event(event)
+            for event in (*cliente.collect_events(), *index.collect_events())
+        )
+        templates = cls(created.topic, claimed.topic)
+        ours = (
+            templates.cliente_state(n, cliente.created_on),
+            templates.index_state(n, index.created_on),
+        )
+        if ours != (created.state, claimed.state):
+            raise RuntimeError(f"the seed's events differ from the mapper's: {ours!r}")
+        return templates
+
+
+def open_store(url: str) -> Clientes:
+    """The application on ``url``, its tables and the read table created."""
+    store = store_from_url(url)
+    with store.creating_tables():
+        clientes = Clientes(env=store.env)
+        open_view(store.env).close()
+    return clientes
+
+
+def add_clientes(url: str, count: int) -> range:
+    """Records ``count`` new Clientes after the last id given; returns their ids."""
+    clientes = open_store(url)
+    try:
+        templates = Templates.checked(clientes)
+        recorder = cast(PostgresApplicationRecorder, clientes.recorder)
+        table = f'"{recorder.datastore.schema}"."{recorder.events_table_name}"'
+    finally:
+        clientes.close()
+    with psycopg.connect(_conninfo(url)) as conn:
+        first = _next_id(conn)
+        ids = range(first, first + count)
+        copy_sql = (
+            f"COPY {table} (originator_id, originator_version, topic, state) "
+            "FROM STDIN (FORMAT BINARY)"
+        )
+        with conn.cursor().copy(copy_sql) as copy:
+            copy.set_types(["uuid", "int8", "text", "bytea"])
+            for row in _rows(templates, ids):
+                copy.write_row(row)
+        if ids:
+            # Each nextval reserves the block that ends at its value: the next one starts after.
+            conn.execute("SELECT setval('cliente_id_seq', %s)", (ids[-1],))
+    return ids
+
+
+def _rows(templates: Templates, ids: range) -> Iterator[tuple[Any, ...]]:
+    start = datetime.now(UTC) - timedelta(days=1)
+    for n in ids:
+        at = start + timedelta(microseconds=n)
+        yield cliente_aggregate_id(n), 1, templates.cliente_topic, templates.cliente_state(n, at)
+        index_id = CodigoIndex.create_id(codigo(n))
+        yield index_id, 1, templates.index_topic, templates.index_state(n, at)
+
+
+def _next_id(conn: psycopg.Connection[Any]) -> int:
+    row = conn.execute("SELECT last_value, is_called FROM cliente_id_seq").fetchone()
+    return int(row[0]) + 1 if row and row[1] else 1
+
+
+def vigentes(url: str) -> int:
+    with psycopg.connect(_conninfo(url)) as conn:
+        row = conn.execute("SELECT count(*) FROM clientes").fetchone()
+    return int(row[0]) if row else 0
+
+
+@dataclass(frozen=True)
+class Replayed:
+    events: int
+    seconds: float
+    events_per_s: float
+
+
+def replay(env: dict[str, str]) -> Replayed:
+    """Runs ``clientes replay`` and reads its figures from the line it ends with."""
+    done = subprocess.run(
+        [str(CLIENTES), "replay"], env=env, capture_output=True, text=True, check=True
+    )
+    found = re.search(
+        r"Rebuilt from ([\d,]+) events in ([\d.]+) s \(([\d,]+) events/s", done.stdout
+    )
+    if found is None:
+        raise RuntimeError(f"clientes replay said: {done.stdout}{done.stderr}")
+    events, seconds, rate = (float(g.replace(",", "")) for g in found.groups())
+    return Replayed(int(events), seconds, rate)
+
+
+def fill_baseline(url: str) -> None:
+    """The baseline's table holds the same rows as the read table, and only those."""
+    columns = ", ".join(crud.COLUMNS)
+    with psycopg.connect(_conninfo(url)) as conn:
+        conn.execute(crud.CREATE_TABLE)
+        conn.execute(f"TRUNCATE {crud.TABLE}")
+        conn.execute(f"INSERT INTO {crud.TABLE} ({columns}) SELECT {columns} FROM clientes")
+        conn.execute(
+            f"SELECT setval(pg_get_serial_sequence('{crud.TABLE}', 'id'),"
+            f" (SELECT coalesce(max(id), 0) + 1 FROM {crud.TABLE}), false)"
+        )
+    with psycopg.connect(_conninfo(url), autocommit=True) as conn:
+        conn.execute(f"VACUUM ANALYZE {crud.TABLE}")
+        conn.execute("VACUUM ANALYZE clientes")
+
+
+def _conninfo(url: str) -> str:
+    return cast(PostgresStore, store_from_url(url)).conninfo
