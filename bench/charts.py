@@ -37,6 +37,8 @@ def chart(name: str, measured: list[Measured], path: Path) -> None:
         axes.set_title(title)
         axes.set_xticks([i + width * (len(targets) - 1) / 2 for i in range(len(cases))], labels)
         axes.legend()
+    if not any(m.ok for m in measured):  # say why the bars are missing
+        rates.text(0.5, 0.5, measured[0].outcome, ha="center", wrap=True, transform=rates.transAxes)
     figure.suptitle(name)
     figure.tight_layout()
     figure.savefig(path, dpi=80)
