@@ -71,7 +71,11 @@ def write(run: Run, postgres: str) -> Path:
                 "replays": [{"size": size, **vars(replayed)} for size, replayed in run.replays],
                 "peak_rss_mb": run.peak_rss_mb,
                 "projection_lag_ms": {
-                    str(conns): {"p50": percentile(lags, 0.5), "p99": percentile(lags, 0.99)}
+                    str(conns): {
+                        "p50": round(percentile(lags, 0.5), 2),
+                        "p99": round(percentile(lags, 0.99), 2),
+                        "commits": len(lags),
+                    }
                     for conns, lags in run.lag_ms.items()
                 },
                 "targets": [vars(target) for target in found],

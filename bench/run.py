@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -70,15 +71,12 @@ class Run:
     seconds: float = 0.0
 
 
-def measure_size(run: Run, url: str, index: int, workdir: Path) -> None:
-    """One size: seed it, replay, start both servers and run the size's scenarios."""
-    options = run.options
-    size = options.sizes[index]
+def fill(run: Run, url: str, size: int, workdir: Path) -> Dataset:
+    """Seeds the store up to ``size`` vigente Clientes, replays, and fills the baseline."""
     seed.open_store(url).close()
     started = time.monotonic()
     added = seed.add_clientes(url, max(0, size - seed.vigentes(url)))
-    env = servers.service_env(url, SECRET)
-    replayed = seed.replay(env)
+    replayed = seed.replay(servers.service_env(url, SECRET))
     seed.fill_baseline(url)
     print(
         f"{size:,} vigente: seeded {len(added):,} in {time.monotonic() - started:.0f} s; "
@@ -86,35 +84,34 @@ def measure_size(run: Run, url: str, index: int, workdir: Path) -> None:
         flush=True,
     )
     run.replays.append((size, replayed))
-    data = Dataset(size=seed.vigentes(url), last_id=added[-1] if added else size, workdir=workdir)
-    token = mint_token(
-        Settings(store=store_from_url(url), jwt_secret=SECRET),
-        "bench",
-        "clientes:read clientes:write",
-        24 * 3600,
-    )
+    return Dataset(size=seed.vigentes(url), last_id=added[-1] if added else size, workdir=workdir)
+
+
+def measure_size(run: Run, url: str, index: int, workdir: Path) -> None:
+    """One size: fill the stores, start both servers and run the size's scenarios."""
+    options = run.options
+    data = fill(run, url, options.sizes[index], workdir)
+    settings = Settings(store=store_from_url(url), jwt_secret=SECRET)
+    token = mint_token(settings, "bench", "clientes:read clientes:write", 24 * 3600)
     with (
         servers.service(url, SECRET, options.workers) as service,
         servers.baseline(conninfo(url), options.workers) as baseline,
     ):
         urls = {SERVICE: service.url, BASELINE: baseline.url}
         for target_url in urls.values():  # the first requests of a process cost more
-            warm = Measured("warm-up", "", 8, size)
             warm_up = Load("cliente.lua", (str(data.last_id),))
-            run_wrk(target_url, token, warm_up, warm, min(WARM_UP_SECONDS, options.seconds))
-        for scenario in SCENARIOS:
-            if not runs_at(scenario, index, len(options.sizes)):
-                continue
-            load = scenario.load(data)
+            seconds = min(WARM_UP_SECONDS, options.seconds)
+            run_wrk(target_url, token, warm_up, Measured("warm-up", "", 8, data.size), seconds)
+        for scenario in (s for s in SCENARIOS if runs_at(s, index, len(options.sizes))):
             for connections in scenario.connections or options.connections:
                 for target in scenario.targets:
                     measured = Measured(scenario.name, target, connections, data.size)
-                    if scenario.lag and target == SERVICE:
-                        with LagWatch(conninfo(url)).watching() as watch:
-                            run_wrk(urls[target], token, load, measured, options.seconds)
-                        run.lag_ms[connections] = watch.lags_ms()
-                    else:
+                    load = scenario.load(data)  # its own codes: a create never meets a 409
+                    lag = scenario.lag and target == SERVICE
+                    with LagWatch(conninfo(url)).watching() if lag else nullcontext() as watch:
                         run_wrk(urls[target], token, load, measured, options.seconds)
+                    if watch is not None:
+                        run.lag_ms[connections] = watch.lags_ms()
                     run.measured.append(measured)
                     print(report.line(measured), flush=True)
         for target, server in ((SERVICE, service), (BASELINE, baseline)):
