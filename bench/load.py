@@ -101,7 +101,13 @@ def run_wrk(base_url: str, token: str, load: Load, measured: Measured, seconds: 
         "--",
         *load.args,
     ]
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    try:
+        done = subprocess.run(
+            command, capture_output=True, text=True, check=False, timeout=seconds + 60
+        )
+    except subprocess.TimeoutExpired:
+        measured.outcome = "failed: wrk did not finish"
+        return measured
     lines = [line for line in done.stdout.splitlines() if line.startswith(MARK)]
     if done.returncode != 0 or not lines:
         measured.outcome = f"failed: wrk exited {done.returncode}: {done.stderr.strip()[:200]}"

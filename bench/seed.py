@@ -42,17 +42,17 @@ APELLIDOS = ("Huamán", "Núñez", "Quispe", "Mamani", "García", "Chávez", "Fl
 def datos(n: int) -> dict[str, str | None]:
     """The fields of seeded Cliente ``n``: varied enough for searches to find a few."""
     first, last = NOMBRES[n % len(NOMBRES)], APELLIDOS[(n // 10) % len(APELLIDOS)]
-    if n % 3 == 1:
-        nombre, tipos, numero = f"{last} Servicios {n} SAC", ("EMPRESA", "RUC"), f"20{n:09d}"
-    else:
-        tipos = ("PERSONA", "DNI") if n % 3 == 0 else ("PERSONA", "CE")
-        nombre, numero = f"{first} {last} {APELLIDOS[n % 7]}", f"{n % 10**8:08d}"
-        numero = numero if n % 3 == 0 else f"X{n:09d}"
+    persona = f"{first} {last} {APELLIDOS[n % 7]}"
+    nombre, tipo_cliente, tipo_documento, numero = {
+        0: (persona, "PERSONA", "DNI", f"{n % 10**8:08d}"),
+        1: (f"{last} Servicios {n} SAC", "EMPRESA", "RUC", f"20{n:09d}"),
+        2: (persona, "PERSONA", "CE", f"X{n:09d}"),
+    }[n % 3]
     return {
         "codigo_cliente": codigo(n),
         "nombre": nombre,
-        "tipo_cliente": tipos[0],
-        "tipo_documento": tipos[1],
+        "tipo_cliente": tipo_cliente,
+        "tipo_documento": tipo_documento,
         "numero_documento": numero,
         "direccion": f"Av. Arequipa {n % 5000}, Lima",
         "telefono": None,
@@ -182,7 +182,7 @@ class Replayed:
 def replay(env: dict[str, str]) -> Replayed:
     """Runs ``clientes replay`` and reads its figures from the line it ends with."""
     done = subprocess.run(
-        [str(CLIENTES), "replay"], env=env, capture_output=True, text=True, check=True
+        [str(CLIENTES), "replay"], env=env, capture_output=True, text=True, check=True, timeout=1800
     )
     found = re.search(
         r"Rebuilt from ([\d,]+) events in ([\d.]+) s \(([\d,]+) events/s", done.stdout
