@@ -24,7 +24,7 @@ from pathlib import Path
 
 from api.auth import mint_token
 from api.settings import Settings, store_from_url
-from bench import report, seed, servers
+from bench import report, seed, servers, tables
 from bench.database import conninfo, fresh_database, server_version
 from bench.lag import LagWatch
 from bench.load import Load, Measured, run_wrk
@@ -65,7 +65,7 @@ class Run:
 
     options: Options
     measured: list[Measured] = field(default_factory=list)
-    replays: list[tuple[int, seed.Replayed]] = field(default_factory=list)
+    replays: list[tuple[int, tables.Replayed]] = field(default_factory=list)
     peak_rss_mb: dict[str, float] = field(default_factory=dict)
     lag_ms: dict[int, list[float]] = field(default_factory=dict)  # connections -> sorted lags
     seconds: float = 0.0
@@ -76,8 +76,8 @@ def fill(run: Run, url: str, size: int, workdir: Path) -> Dataset:
     seed.open_store(url).close()
     started = time.monotonic()
     added = seed.add_clientes(url, max(0, size - seed.vigentes(url)))
-    replayed = seed.replay(servers.service_env(url, SECRET))
-    seed.fill_baseline(url)
+    replayed = tables.replay(servers.service_env(url, SECRET))
+    tables.fill_baseline(url)
     print(
         f"{size:,} vigente: seeded {len(added):,} in {time.monotonic() - started:.0f} s; "
         f"replay {replayed.events:,} events at {replayed.events_per_s:,.0f} events/s",

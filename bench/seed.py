@@ -1,4 +1,4 @@
-"""Filling the store fast: the events written straight into the event store, then replayed.
+"""Filling the store fast: the events written straight into the event store.
 
 Each seeded Cliente is two stored events, its ClienteCreated and its code's
 CodigoIndex.Claimed, encoded here in the library's JSON format from a
@@ -6,18 +6,14 @@ template and copied into the events table with COPY. Before any is written,
 the template's output is compared byte for byte with what the application's
 own mapper makes of the same event, so a change of format stops the seeding
 rather than seeding something else. ``clientes replay`` then builds the read
-table, and the baseline's table is filled with the same rows.
+table (bench/tables.py).
 """
 
 from __future__ import annotations
 
-import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any, cast
 
 import msgspec
@@ -25,15 +21,13 @@ import psycopg
 from eventsourcing.postgres import PostgresApplicationRecorder
 
 from api.settings import store_from_url
-from api.stores.postgres import PostgresStore
-from bench import crud
+from bench.database import conninfo
 from commands import Cliente, Clientes, validate
 from commands.cliente import cliente_aggregate_id
 from commands.codigo import CodigoIndex, normalise_codigo
 from commands.schema import SCHEMA_VERSION
 from projections import open_view
 
-CLIENTES = Path(sys.executable).with_name("clientes")
 ACTOR = "bench"
 NOMBRES = ("Rosa", "José", "María", "Luis", "Ana", "Jorge", "Lucía", "Carlos", "Inés", "Raúl")
 APELLIDOS = ("Huamán", "Núñez", "Quispe", "Mamani", "García", "Chávez", "Flores", "Ñahui")
@@ -135,7 +129,7 @@ def add_clientes(url: str, count: int) -> range:
         table = f'"{recorder.datastore.schema}"."{recorder.events_table_name}"'
     finally:
         clientes.close()
-    with psycopg.connect(_conninfo(url)) as conn:
+    with psycopg.connect(conninfo(url)) as conn:
         first = _next_id(conn)
         ids = range(first, first + count)
         copy_sql = (
@@ -167,47 +161,6 @@ def _next_id(conn: psycopg.Connection[Any]) -> int:
 
 
 def vigentes(url: str) -> int:
-    with psycopg.connect(_conninfo(url)) as conn:
+    with psycopg.connect(conninfo(url)) as conn:
         row = conn.execute("SELECT count(*) FROM clientes").fetchone()
     return int(row[0]) if row else 0
-
-
-@dataclass(frozen=True)
-class Replayed:
-    events: int
-    seconds: float
-    events_per_s: float
-
-
-def replay(env: dict[str, str]) -> Replayed:
-    """Runs ``clientes replay`` and reads its figures from the line it ends with."""
-    done = subprocess.run(
-        [str(CLIENTES), "replay"], env=env, capture_output=True, text=True, check=True, timeout=1800
-    )
-    found = re.search(
-        r"Rebuilt from ([\d,]+) events in ([\d.]+) s \(([\d,]+) events/s", done.stdout
-    )
-    if found is None:
-        raise RuntimeError(f"clientes replay said: {done.stdout}{done.stderr}")
-    events, seconds, rate = (float(g.replace(",", "")) for g in found.groups())
-    return Replayed(int(events), seconds, rate)
-
-
-def fill_baseline(url: str) -> None:
-    """The baseline's table holds the same rows as the read table, and only those."""
-    columns = ", ".join(crud.COLUMNS)
-    with psycopg.connect(_conninfo(url)) as conn:
-        conn.execute(crud.CREATE_TABLE)
-        conn.execute(f"TRUNCATE {crud.TABLE}")
-        conn.execute(f"INSERT INTO {crud.TABLE} ({columns}) SELECT {columns} FROM clientes")
-        conn.execute(
-            f"SELECT setval(pg_get_serial_sequence('{crud.TABLE}', 'id'),"
-            f" (SELECT coalesce(max(id), 0) + 1 FROM {crud.TABLE}), false)"
-        )
-    with psycopg.connect(_conninfo(url), autocommit=True) as conn:
-        conn.execute(f"VACUUM ANALYZE {crud.TABLE}")
-        conn.execute("VACUUM ANALYZE clientes")
-
-
-def _conninfo(url: str) -> str:
-    return cast(PostgresStore, store_from_url(url)).conninfo
