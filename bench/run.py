@@ -16,6 +16,8 @@ DIR/benchmarks/ (DIR: docs/ by default).
 from __future__ import annotations
 
 import argparse
+import shutil
+import sys
 import tempfile
 import time
 from contextlib import nullcontext
@@ -152,6 +154,8 @@ def _numbers(text: str) -> list[int]:
 
 def main(argv: list[str] | None = None) -> None:
     options = parse(argv)
+    if shutil.which("wrk") is None:
+        sys.exit("bench: wrk is not installed (apt-get install -y wrk)")
     print(f"expected to take about {options.estimate_seconds() / 60:.0f} min", flush=True)
     run = Run(options)
     started = time.monotonic()
