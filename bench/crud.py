@@ -38,6 +38,10 @@ FIELDS = (
 )
 COLUMNS = ("id", *FIELDS, "version", "fecha_creacion", "fecha_modificacion")
 SELECT = f"SELECT {', '.join(COLUMNS)} FROM {TABLE}"
+INSERT = (
+    f"INSERT INTO {TABLE} ({', '.join(FIELDS)}) VALUES ({', '.join(['%s'] * len(FIELDS))})"
+    f" RETURNING {', '.join(COLUMNS)}"
+)
 CREATE_TABLE = f"""
 CREATE TABLE IF NOT EXISTS {TABLE} (
     id bigserial PRIMARY KEY,
@@ -101,12 +105,8 @@ async def fetch(request: Request[Any, Any, Any], sql: str, params: Any) -> list[
 @post("/api/clientes")
 async def create(request: Request[Any, Any, Any], data: ClienteCreate) -> Cliente:
     values = msgspec.structs.asdict(data)
-    sql = (
-        f"INSERT INTO {TABLE} ({', '.join(FIELDS)}) VALUES ({', '.join(['%s'] * len(FIELDS))})"
-        f" RETURNING {', '.join(COLUMNS)}"
-    )
     try:
-        (row,) = await fetch(request, sql, [values[name] for name in FIELDS])
+        (row,) = await fetch(request, INSERT, [values[name] for name in FIELDS])
     except errors.UniqueViolation:
         raise HTTPException(status_code=409, detail="codigoCliente taken") from None
     return Cliente(**row)
@@ -136,7 +136,10 @@ async def page(request: Request[Any, Any, Any], page: int = 0, size: int = 20) -
 
 @patch("/api/clientes/{cliente_id:int}")
 async def update(request: Request[Any, Any, Any], cliente_id: int) -> Cliente:
-    changes = msgspec.json.decode(await request.body(), type=dict[str, str | None])
+    try:
+        changes = msgspec.json.decode(await request.body(), type=dict[str, str | None])
+    except msgspec.DecodeError as error:
+        raise HTTPException(status_code=400, detail=str(error)) from None
     if unknown := set(changes) - set(BY_CAMEL):
         raise HTTPException(status_code=400, detail=f"unknown fields: {sorted(unknown)}")
     assignments = "".join(f"{BY_CAMEL[camel]} = %s, " for camel in changes)
