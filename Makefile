@@ -18,8 +18,9 @@ serve: $(RUNTIME)
 test: $(DEV)
 	$(VENV)/bin/pytest
 
+# make bench ARGS=--quick for a smoke run; .venv/bin/python -m bench.run --help for the options.
 bench: $(DEV)
-	$(VENV)/bin/python -m bench.run
+	$(VENV)/bin/python -m bench.run $(ARGS)
 
 lint: $(DEV)
 	$(VENV)/bin/ruff check .

@@ -1,116 +1,126 @@
-"""A small HTTP/1.1 keep-alive load generator: N connections, each sending requests back to back.
-
-Written against asyncio streams rather than an HTTP client library so that the
-generator, which shares the machine with the server, costs as little as possible.
-"""
+"""Driving the load: wrk, a separate process, with a scenario script of bench/wrk/."""
 
 from __future__ import annotations
 
-import asyncio
-import statistics
-import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+import json
+import subprocess
+import urllib.error
+import urllib.request
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
-Request = tuple[str, str, bytes]  # method, path, JSON body
-RequestFactory = Callable[[int], Request]
+SCRIPTS = Path(__file__).resolve().parent / "wrk"
+MARK = "BENCH-RESULT "
 
 
 @dataclass
-class Result:
-    name: str
+class Measured:
+    """One scenario against one target at one number of connections."""
+
+    scenario: str
+    target: str  # "service" or "baseline"
+    connections: int
+    size: int  # vigente Clientes seeded
     requests: int = 0
     seconds: float = 0.0
-    latencies: list[float] = field(default_factory=list)
-    statuses: dict[int, int] = field(default_factory=dict)
+    p50_ms: float = 0.0
+    p99_ms: float = 0.0
+    max_ms: float = 0.0
+    statuses: dict[str, int] = field(default_factory=dict)
+    socket_errors: int = 0
+    outcome: str = "ok"  # or "failed: ..." or "skipped: ..."
 
     @property
     def rate(self) -> float:
         return self.requests / self.seconds if self.seconds else 0.0
 
-    def percentile(self, fraction: float) -> float:
-        ordered = sorted(self.latencies)
-        return (
-            ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] * 1000 if ordered else 0.0
-        )
+    @property
+    def ok(self) -> bool:
+        return self.outcome == "ok"
 
-    def summary(self) -> dict[str, object]:
-        return {
-            "name": self.name,
-            "requests": self.requests,
-            "req_per_s": round(self.rate, 1),
-            "p50_ms": round(self.percentile(0.50), 2),
-            "p99_ms": round(self.percentile(0.99), 2),
-            "mean_ms": round(statistics.fmean(self.latencies) * 1000, 2) if self.latencies else 0,
-            "statuses": dict(sorted(self.statuses.items())),
-        }
+    def as_dict(self) -> dict[str, object]:
+        return {**asdict(self), "req_per_s": round(self.rate, 1)}
 
 
-async def _connection(
-    host: str,
-    port: int,
-    headers: bytes,
-    make: RequestFactory,
-    counter: list[int],
-    deadline: float,
-    limit: int,
-    result: Result,
-) -> None:
-    reader, writer = await asyncio.open_connection(host, port)
-    try:
-        while time.perf_counter() < deadline and counter[0] < limit:
-            if reader.at_eof():  # the server closed the connection: open another
-                writer.close()
-                reader, writer = await asyncio.open_connection(host, port)
-            counter[0] += 1
-            method, path, body = make(counter[0])
-            head = (
-                f"{method} {path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: {len(body)}\r\n"
-            ).encode()
-            started = time.perf_counter()
-            writer.write(head + headers + b"\r\n" + body)
-            status_line = await reader.readline()
-            if not status_line:  # closed by the server mid-request: count it, reconnect
-                result.statuses[0] = result.statuses.get(0, 0) + 1
-                continue
-            length = 0
-            while (line := await reader.readline()) not in (b"\r\n", b""):
-                if line[:15].lower() == b"content-length:":
-                    length = int(line[15:])
-            await reader.readexactly(length)
-            result.latencies.append(time.perf_counter() - started)
-            status = int(status_line.split()[1])
-            result.statuses[status] = result.statuses.get(status, 0) + 1
-            result.requests += 1
-    finally:
-        writer.close()
+@dataclass(frozen=True)
+class Load:
+    """A wrk run: ``script`` in bench/wrk/ with its ``args``."""
+
+    script: str
+    args: tuple[str, ...] = ()
+    probe: tuple[str, str, bytes] = ("GET", "/api/clientes", b"")  # method, path, body
+    # For a search: its probe must count fewer Clientes than this, or it did not filter.
+    fewer_than: int | None = None
 
 
-async def run(
-    name: str,
-    base_url: str,
-    make: RequestFactory,
-    *,
-    token: str = "",
-    connections: int = 16,
-    seconds: float = 5.0,
-    stop_after: int = 2**62,
-) -> Result:
-    """Sends requests from ``make`` over ``connections`` connections for ``seconds``
-    (or until ``stop_after`` requests)."""
-    host, port = base_url.removeprefix("http://").split(":")
-    headers = b"Content-Type: application/json\r\n"
-    if token:
-        headers += f"Authorization: Bearer {token}\r\n".encode()
-    result = Result(name)
-    counter = [0]
-    started = time.perf_counter()
-    deadline = started + seconds
-    await asyncio.gather(
-        *(
-            _connection(host, int(port), headers, make, counter, deadline, stop_after, result)
-            for _ in range(connections)
-        )
+def probe(base_url: str, token: str, load: Load) -> tuple[int, bytes]:
+    """The status and body of one request like the scenario's, to tell a route that
+    refuses it, or ignores what it is asked."""
+    method, path, body = load.probe
+    request = urllib.request.Request(
+        base_url + path,
+        data=body or None,
+        method=method,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
     )
-    result.seconds = time.perf_counter() - started
-    return result
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return int(response.status), response.read()
+    except urllib.error.HTTPError as error:
+        return int(error.code), b""
+
+
+def refusal(load: Load, status: int, body: bytes) -> str | None:
+    """Why the probe shows the scenario cannot be measured, if it does."""
+    if not 200 <= status < 300:
+        return f"answered {status}"
+    if load.fewer_than is not None:
+        total = json.loads(body).get("totalElements")
+        if not isinstance(total, int) or total >= load.fewer_than:
+            return f"answered {status} without filtering (totalElements {total})"
+    return None
+
+
+def run_wrk(base_url: str, token: str, load: Load, measured: Measured, seconds: float) -> Measured:
+    """Runs wrk for ``seconds`` and fills ``measured`` with what it reports."""
+    status, body = probe(base_url, token, load)
+    if reason := refusal(load, status, body):
+        measured.outcome = f"skipped: {reason}"
+        measured.statuses = {str(status): 1}
+        return measured
+    command = [
+        "wrk",
+        f"--threads={min(2, measured.connections)}",
+        f"--connections={measured.connections}",
+        f"--duration={max(1, round(seconds))}s",
+        "--timeout=10s",
+        f"--header=Authorization: Bearer {token}",
+        "--header=Content-Type: application/json",
+        f"--script={SCRIPTS / load.script}",
+        base_url,
+        "--",
+        *load.args,
+    ]
+    try:
+        done = subprocess.run(
+            command, capture_output=True, text=True, check=False, timeout=seconds + 60
+        )
+    except subprocess.TimeoutExpired:
+        measured.outcome = "failed: wrk did not finish"
+        return measured
+    lines = [line for line in done.stdout.splitlines() if line.startswith(MARK)]
+    if done.returncode != 0 or not lines:
+        measured.outcome = f"failed: wrk exited {done.returncode}: {done.stderr.strip()[:200]}"
+        return measured
+    figures = json.loads(lines[-1].removeprefix(MARK))
+    measured.requests = figures["requests"]
+    measured.seconds = figures["duration_us"] / 1e6
+    measured.p50_ms = figures["p50_us"] / 1000
+    measured.p99_ms = figures["p99_us"] / 1000
+    measured.max_ms = figures["max_us"] / 1000
+    measured.statuses = dict(sorted(figures["statuses"].items()))
+    measured.socket_errors = figures["socket_errors"]
+    refused = {s: n for s, n in measured.statuses.items() if not s.startswith("2")}
+    if sum(refused.values()) > 0.01 * measured.requests:  # a stray conflict is not a failure
+        measured.outcome = f"failed: answered {refused}"
+    return measured

@@ -22,10 +22,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import psycopg
 from eventsourcing.persistence import Tracking
 
+from api.settings import store_from_url
 from api.stores import Store
-from bench.run import ROOT, store
+from bench.database import SERVER_URL, conninfo
+from bench.servers import ROOT
 from commands import Cliente, Clientes, validate
 from projections import ClientesProjection, open_view
 from projections.replay import Replay
@@ -98,6 +101,22 @@ def one_transaction_per_event(clientes: Clientes, chosen: Store, sample: int) ->
     view.drop()
     view.close()
     return rate
+
+
+@contextmanager
+def store(kind: str, workdir: Path) -> Iterator[Store]:
+    """A fresh store of ``kind``: a SQLite file, or a PostgreSQL schema dropped afterwards."""
+    if kind == "sqlite":
+        yield store_from_url(f"sqlite:///{workdir}/bench.sqlite3")
+        return
+    schema = f"bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(conninfo(SERVER_URL), autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    try:
+        yield store_from_url(SERVER_URL, schema)
+    finally:
+        with psycopg.connect(conninfo(SERVER_URL), autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
 @contextmanager

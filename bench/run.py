@@ -1,213 +1,171 @@
-"""HTTP throughput of the service against the bare baseline, measured in one run.
+"""The service against a plain CRUD baseline, side by side, in one run.
 
-    .venv/bin/python -m bench.run [--store sqlite|postgres|both] [--seconds 5] [--workers 1]
+    .venv/bin/python -m bench.run [--quick] [--out DIR] [--sizes 100000,1000000]
+                                  [--connections 1,8,32] [--seconds 8] [--workers 1]
 
-Starts the service (`clientes serve`) on each store and the baseline (bench/baseline.py)
-on the same server stack, drives each with the same requests, and prints
-requests/s, latencies and the ratio service / baseline. Results are also
-written to bench/results/http-<time>.json.
+In a PostgreSQL database of its own (created, then dropped), for each size in
+turn: seeds that many vigente Clientes straight into the event store, rebuilds
+the read table with ``clientes replay`` and fills the baseline's table
+(bench/crud.py) with the same rows; starts both servers on the same uvicorn
+settings; and drives each scenario (bench/scenarios.py) at each number of
+connections with wrk, service and baseline one after the other. Writes
+DIR/benchmarks.md, DIR/benchmarks.json and a chart per scenario in
+DIR/benchmarks/ (DIR: docs/ by default).
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import json
-import os
-import random
-import socket
-import subprocess
+import shutil
 import sys
 import tempfile
 import time
-import urllib.request
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import nullcontext
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import cast
-
-import psycopg
 
 from api.auth import mint_token
 from api.settings import Settings, store_from_url
-from api.stores import Store
-from api.stores.postgres import PostgresStore
-from bench.load import RequestFactory, Result, run
+from bench import report, seed, servers, tables
+from bench.database import conninfo, fresh_database, server_version
+from bench.lag import LagWatch
+from bench.load import Load, Measured, run_wrk
+from bench.scenarios import BASELINE, SCENARIOS, SERVICE, Dataset, runs_at
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
-POSTGRES_URL = os.environ.get(
-    "CLIENTES_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
-)
 SECRET = "bench-" + "s" * 58
-PRELOAD = 2000
+WARM_UP_SECONDS = 2
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+@dataclass
+class Options:
+    sizes: list[int]
+    connections: list[int]
+    seconds: float
+    workers: int
+    out: Path
+    quick: bool
+
+    def estimate_seconds(self) -> float:
+        """Roughly how long the run takes on a 2-core machine: its wrk runs, and for each
+        size seeding (25,000 Clientes/s), replaying (15,000 events/s, two per Cliente)
+        and copying to the baseline, then starting and warming up both servers."""
+        runs = 0
+        for index in range(len(self.sizes)):
+            for scenario in SCENARIOS:
+                if runs_at(scenario, index, len(self.sizes)):
+                    conns = scenario.connections or self.connections
+                    runs += len(conns) * len(scenario.targets)
+        filling = sum(size / 15_000 * 2 + size / 50_000 for size in self.sizes)
+        seeding = max(self.sizes) / 25_000
+        servers_up = len(self.sizes) * (2 * WARM_UP_SECONDS + 10)
+        return runs * (self.seconds + 1.5) + filling + seeding + servers_up
 
 
-@contextmanager
-def serving(command: list[str], env: dict[str, str], cwd: Path) -> Iterator[str]:
-    port = free_port()
-    process = subprocess.Popen(
-        [*command, "--port", str(port)],
-        env=env,
-        cwd=cwd,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+@dataclass
+class Run:
+    """Everything a run measured, for the report."""
+
+    options: Options
+    measured: list[Measured] = field(default_factory=list)
+    replays: list[tuple[int, tables.Replayed]] = field(default_factory=list)
+    peak_rss_mb: dict[str, float] = field(default_factory=dict)
+    lag_ms: dict[int, list[float]] = field(default_factory=dict)  # connections -> sorted lags
+    seconds: float = 0.0
+
+
+def fill(run: Run, url: str, size: int, workdir: Path) -> Dataset:
+    """Seeds the store up to ``size`` vigente Clientes, replays, and fills the baseline."""
+    seed.open_store(url).close()
+    started = time.monotonic()
+    added = seed.add_clientes(url, max(0, size - seed.vigentes(url)))
+    replayed = tables.replay(servers.service_env(url, SECRET))
+    tables.fill_baseline(url)
+    print(
+        f"{size:,} vigente: seeded {len(added):,} in {time.monotonic() - started:.0f} s; "
+        f"replay {replayed.events:,} events at {replayed.events_per_s:,.0f} events/s",
+        flush=True,
     )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(f"{url}/api/clientes", timeout=1)
-                break
-            except OSError as error:
-                if getattr(error, "code", None):  # an HTTP status: it answers
-                    break
-                time.sleep(0.1)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    run.replays.append((size, replayed))
+    return Dataset(size=seed.vigentes(url), last_id=added[-1] if added else size, workdir=workdir)
 
 
-@contextmanager
-def store(kind: str, workdir: Path) -> Iterator[Store]:
-    if kind == "sqlite":
-        yield store_from_url(f"sqlite:///{workdir}/bench.sqlite3")
-        return
-    schema = f"bench_{uuid.uuid4().hex[:8]}"
-    conninfo = cast(PostgresStore, store_from_url(POSTGRES_URL)).conninfo
-    with psycopg.connect(conninfo, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    try:
-        yield store_from_url(POSTGRES_URL, schema)
-    finally:
-        with psycopg.connect(conninfo, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+def measure_size(run: Run, url: str, index: int, workdir: Path) -> None:
+    """One size: fill the stores, start both servers and run the size's scenarios."""
+    options = run.options
+    data = fill(run, url, options.sizes[index], workdir)
+    settings = Settings(store=store_from_url(url), jwt_secret=SECRET)
+    token = mint_token(settings, "bench", "clientes:read clientes:write", 24 * 3600)
+    with (
+        servers.service(url, SECRET, options.workers) as service,
+        servers.baseline(conninfo(url), options.workers) as baseline,
+    ):
+        urls = {SERVICE: service.url, BASELINE: baseline.url}
+        for target_url in urls.values():  # the first requests of a process cost more
+            warm_up = Load("cliente.lua", (str(data.last_id),))
+            seconds = min(WARM_UP_SECONDS, options.seconds)
+            run_wrk(target_url, token, warm_up, Measured("warm-up", "", 8, data.size), seconds)
+        for scenario in (s for s in SCENARIOS if runs_at(s, index, len(options.sizes))):
+            for connections in scenario.connections or options.connections:
+                for target in scenario.targets:
+                    measured = Measured(scenario.name, target, connections, data.size)
+                    load = scenario.load(data)  # its own codes: a create never meets a 409
+                    lag = scenario.lag and target == SERVICE
+                    with LagWatch(conninfo(url)).watching() if lag else nullcontext() as watch:
+                        run_wrk(urls[target], token, load, measured, options.seconds)
+                    if watch is not None:
+                        run.lag_ms[connections] = watch.lags_ms()
+                    run.measured.append(measured)
+                    print(report.line(measured), flush=True)
+        for target, server in ((SERVICE, service), (BASELINE, baseline)):
+            run.peak_rss_mb[target] = max(run.peak_rss_mb.get(target, 0), server.peak_rss_mb())
 
 
-def body(n: int) -> bytes:
-    return json.dumps(
-        {
-            "codigoCliente": f"B-{uuid.uuid4().hex[:12]}-{n}",
-            "nombre": f"Cliente de prueba {n}",
-            "tipoCliente": "EMPRESA",
-            "tipoDocumento": "RUC",
-            "numeroDocumento": "20123456789",
-            "email": f"c{n}@example.com",
-        }
-    ).encode()
-
-
-def scenarios(rows: int) -> dict[str, RequestFactory]:
-    return {
-        "POST /api/clientes": lambda n: ("POST", "/api/clientes", body(n)),
-        "GET /api/clientes/{id}": lambda n: (
-            "GET",
-            f"/api/clientes/{random.randint(1, rows)}",
-            b"",
-        ),
-        "GET /api/clientes?page": lambda n: (
-            "GET",
-            f"/api/clientes?page={random.randint(0, rows // 20 - 1)}&size=20",
-            b"",
-        ),
-        "PATCH /api/clientes/{id}": lambda n: (
-            "PATCH",
-            f"/api/clientes/{random.randint(1, rows)}",
-            json.dumps({"direccion": f"Av. Benchmark {n}"}).encode(),
-        ),
-    }
-
-
-async def preload(url: str, token: str) -> None:
-    await run(
-        "preload",
-        url,
-        lambda n: ("POST", "/api/clientes", body(n)),
-        token=token,
-        connections=8,
-        seconds=600,
-        stop_after=PRELOAD,
-    )
-
-
-def measure(url: str, token: str, seconds: float, connections: int) -> list[Result]:
-    asyncio.run(preload(url, token))
-    return [
-        asyncio.run(run(name, url, make, token=token, connections=connections, seconds=seconds))
-        for name, make in scenarios(PRELOAD).items()
-    ]
-
-
-def main() -> None:
+def parse(argv: list[str] | None = None) -> Options:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--store", choices=["sqlite", "postgres", "both"], default="both")
-    parser.add_argument("--seconds", type=float, default=5.0)
-    parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--connections", type=int, default=16)
-    args = parser.parse_args()
-    kinds = ["sqlite", "postgres"] if args.store == "both" else [args.store]
-    workers = ["--workers", str(args.workers)]
-    report: dict[str, list[dict[str, object]]] = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        workdir = Path(tmp)
-        baseline_command = [
-            str(BIN / "uvicorn"),
-            "bench.baseline:create_app",
-            "--factory",
-            "--loop",
-            "uvloop",
-            "--http",
-            "httptools",
-            "--no-access-log",
-            *workers,
-        ]
-        with serving(baseline_command, dict(os.environ, PYTHONPATH=str(ROOT)), ROOT) as url:
-            baseline = measure(url, "", args.seconds, args.connections)
-        report["baseline"] = [r.summary() for r in baseline]
-        for kind in kinds:
-            with store(kind, workdir) as chosen:
-                env = dict(
-                    os.environ,
-                    CLIENTES_DATABASE_URL=chosen.url,
-                    CLIENTES_DATABASE_SCHEMA=chosen.schema,
-                    CLIENTES_JWT_SECRET=SECRET,
-                )
-                token = mint_token(
-                    Settings(store=chosen, jwt_secret=SECRET),
-                    "bench",
-                    "clientes:read clientes:write",
-                    3600,
-                )
-                with serving([str(BIN / "clientes"), "serve", *workers], env, workdir) as url:
-                    results = measure(url, token, args.seconds, args.connections)
-            report[kind] = [r.summary() for r in results]
-            print_table(kind, results, baseline)
-    out = ROOT / "bench" / "results" / f"http-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps(report, indent=2))
-    print(f"\nwritten to {out.relative_to(ROOT)}")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="a smoke run: 10,000 Clientes, 32 connections, 2 s per measurement",
+    )
+    parser.add_argument(
+        "--sizes", help="vigente Clientes, comma-separated (default 100000,1000000)"
+    )
+    parser.add_argument("--connections", help="comma-separated (default 1,8,32)")
+    parser.add_argument("--seconds", type=float, help="per measurement (default 8)")
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn workers of each server")
+    parser.add_argument("--out", type=Path, default=servers.ROOT / "docs", help="default docs/")
+    args = parser.parse_args(argv)
+    quick = args.quick
+    return Options(
+        sizes=sorted(_numbers(args.sizes or ("10000" if quick else "100000,1000000"))),
+        connections=_numbers(args.connections or ("32" if quick else "1,8,32")),
+        seconds=args.seconds or (2 if quick else 8),
+        workers=args.workers,
+        out=args.out,
+        quick=quick,
+    )
 
 
-def print_table(kind: str, results: list[Result], baseline: list[Result]) -> None:
-    print(f"\n{kind}: service vs bare baseline (same server stack, same requests)")
-    columns = ("req/s", "baseline", "ratio", "p50 ms", "p99 ms")
-    print(f"{'scenario':28} " + " ".join(f"{c:>9}" for c in columns) + "  statuses")
-    for mine, base in zip(results, baseline, strict=True):
-        print(
-            f"{mine.name:28} {mine.rate:9.0f} {base.rate:9.0f} {mine.rate / base.rate:9.2f} "
-            f"{mine.percentile(0.5):9.2f} {mine.percentile(0.99):9.2f}  {mine.statuses}"
-        )
+def _numbers(text: str) -> list[int]:
+    return [int(part) for part in text.split(",")]
+
+
+def main(argv: list[str] | None = None) -> None:
+    options = parse(argv)
+    if shutil.which("wrk") is None:
+        sys.exit("bench: wrk is not installed (apt-get install -y wrk)")
+    print(f"expected to take about {options.estimate_seconds() / 60:.0f} min", flush=True)
+    run = Run(options)
+    started = time.monotonic()
+    with fresh_database() as url, tempfile.TemporaryDirectory() as workdir:
+        postgres = server_version(url)
+        for index in range(len(options.sizes)):
+            measure_size(run, url, index, Path(workdir))
+    run.seconds = time.monotonic() - started
+    written = report.write(run, postgres)
+    print(f"took {run.seconds / 60:.1f} min; written to {written}")
 
 
 if __name__ == "__main__":
