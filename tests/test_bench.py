@@ -14,13 +14,11 @@ from bench.scenarios import SCENARIOS
 
 ROOT = Path(__file__).resolve().parent.parent
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed"),
-]
+pytestmark = pytest.mark.postgres
 
 
 def test_a_quick_run_reports_every_scenario_with_its_figures(tmp_path: Path) -> None:
+    assert shutil.which("wrk"), "the benchmark needs wrk: apt-get install wrk (.ci/run does)"
     tiniest = ["--quick", "--sizes", "200", "--seconds", "1", "--out", str(tmp_path)]
     subprocess.run(
         [sys.executable, "-m", "bench.run", *tiniest],
