@@ -18,6 +18,7 @@ from api.auth import READ, WRITE, mint_token
 from api.bootstrap import Services, bootstrap
 from api.settings import Settings, store_from_url
 from api.stores import Store
+from tests.reliability import REPORT
 from tests.stores import conninfo
 
 POSTGRES_URL = os.environ.get(
@@ -118,3 +119,12 @@ def stream_name(redis_client: redis.Redis) -> Iterator[str]:
     name = f"test:clientes:events:{uuid.uuid4().hex}"
     yield name
     redis_client.delete(name)
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.failed:
+        REPORT.test_failed(report.nodeid)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    REPORT.write()
