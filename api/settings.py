@@ -1,4 +1,4 @@
-"""The service's settings, read once from CLIENTES_* environment variables."""
+"""The service's settings: the configuration (api/config.py) made into what the parts use."""
 
 from __future__ import annotations
 
@@ -6,25 +6,18 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
 from urllib.parse import unquote, urlsplit
 
-from api.signing_secret import SecretError, jwt_secret
+from api.config import Config, ConfigError
+from api.signing_secret import MIN_SECRET_BYTES, SecretError, jwt_secret
 from api.stores import Store
 from api.stores.postgres import PostgresStore
 from api.stores.sqlite import SQLiteStore
 
-DEFAULT_DATABASE_URL = "sqlite:///var/clientes.sqlite3"
 DEFAULT_REDIS_STREAM = "clientes:events"
 DEFAULT_REDIS_MAXLEN = 1_000_000
-ON_WORDS = ("on", "true", "yes", "1")
-OFF_WORDS = ("off", "false", "no", "0")
 
-N = TypeVar("N", int, float)
-
-
-class SettingsError(Exception):
-    """The configuration cannot work; the message says what to change."""
+SettingsError = ConfigError  # the configuration cannot work; one line per problem
 
 
 def store_from_url(url: str, schema: str = "public", password: str | None = None) -> Store:
@@ -76,6 +69,7 @@ class Settings:
     store: Store
     jwt_secret: str = field(repr=False)
     jwt_secret_file: Path | None = None  # where the generated secret was read, if it was
+    jwt_previous_secret: str | None = field(default=None, repr=False)  # verifies, never signs
     jwt_issuer: str | None = None
     jwt_audience: str | None = None
     redis_url: str | None = None
@@ -86,6 +80,12 @@ class Settings:
     port: int = 8000
     projector: bool = True  # run the projector in the API process
     write_timeout: float = 5.0  # how long a write waits for the read side
+    metrics: bool = True  # serve GET /metrics
+    cors_origins: tuple[str, ...] = ()  # browser origins allowed; none: no CORS headers
+    ready_max_lag_events: int = 10_000  # /ready fails when the read table is further behind
+    ready_max_lag_seconds: float = 30.0  # ... or its oldest unapplied event is older
+    ready_max_publisher_lag: int = 10_000  # ... or the Redis publisher is further behind
+    shutdown_timeout: float = 10.0  # seconds in-flight requests get after SIGTERM
 
     @classmethod
     def from_env(
@@ -97,77 +97,51 @@ class Settings:
     ) -> Settings:
         """Reads and checks the settings; ``with_secret=False`` for processes that serve no API.
 
-        On the embedded store with no CLIENTES_JWT_SECRET, the server makes the
-        secret in the data directory; ``make_secret=False`` only reads it.
+        Every problem is reported at once (ConfigError). On the embedded store
+        with no CLIENTES_JWT_SECRET, the server makes the secret in the data
+        directory; ``make_secret=False`` only reads it.
         """
-        store = store_from_url(
-            environ.get("CLIENTES_DATABASE_URL") or DEFAULT_DATABASE_URL,
-            environ.get("CLIENTES_DATABASE_SCHEMA") or "public",
-            environ.get("CLIENTES_DATABASE_PASSWORD") or None,
-        )
+        config, problems = Config.read(environ)
+        store: Store | None = None
         try:
-            secret, secret_file = (
-                jwt_secret(store, environ.get("CLIENTES_JWT_SECRET"), make=make_secret)
-                if with_secret
-                else ("", None)
+            store = store_from_url(
+                config.database_url, config.database_schema, config.database_password
             )
-        except SecretError as error:
-            raise SettingsError(str(error)) from None
+        except ConfigError as error:
+            problems += error.problems
+        secret, secret_file = "", None
+        # A secret to be made is made only for a configuration that can start.
+        if with_secret and store is not None and (not problems or not store.data_directory):
+            try:
+                secret, secret_file = jwt_secret(store, config.jwt_secret, make=make_secret)
+            except SecretError as error:
+                problems.append(str(error))
+        previous = config.jwt_previous_secret
+        if previous is not None and len(previous.encode()) < MIN_SECRET_BYTES:
+            problems.append(
+                f"CLIENTES_JWT_PREVIOUS_SECRET must be at least {MIN_SECRET_BYTES} bytes"
+            )
+        if problems or store is None:
+            raise ConfigError(problems)
         return cls(
             store=store,
             jwt_secret=secret,
             jwt_secret_file=secret_file,
-            jwt_issuer=environ.get("CLIENTES_JWT_ISSUER") or None,
-            jwt_audience=environ.get("CLIENTES_JWT_AUDIENCE") or None,
-            redis_url=_redis_url(environ.get("CLIENTES_REDIS_URL") or None),
-            redis_stream=environ.get("CLIENTES_REDIS_STREAM") or DEFAULT_REDIS_STREAM,
-            redis_maxlen=_positive(environ, "CLIENTES_REDIS_MAXLEN", int, DEFAULT_REDIS_MAXLEN),
-            events_heartbeat=_positive(environ, "CLIENTES_EVENTS_HEARTBEAT", float, 15.0),
-            host=environ.get("CLIENTES_HOST") or "127.0.0.1",
-            port=_number(environ, "CLIENTES_PORT", int, 8000),
-            projector=_switch(environ, "CLIENTES_PROJECTOR", True, also_on=("in-process",)),
-            write_timeout=_number(environ, "CLIENTES_WRITE_TIMEOUT", float, 5.0),
+            jwt_previous_secret=previous,
+            jwt_issuer=config.jwt_issuer,
+            jwt_audience=config.jwt_audience,
+            redis_url=config.redis_url,
+            redis_stream=config.redis_stream,
+            redis_maxlen=config.redis_maxlen,
+            events_heartbeat=config.events_heartbeat,
+            host=config.host,
+            port=config.port,
+            projector=config.projector,
+            write_timeout=config.write_timeout,
+            metrics=config.metrics,
+            cors_origins=config.cors_origins,
+            ready_max_lag_events=config.ready_max_lag_events,
+            ready_max_lag_seconds=config.ready_max_lag_seconds,
+            ready_max_publisher_lag=config.ready_max_publisher_lag,
+            shutdown_timeout=config.shutdown_timeout,
         )
-
-
-def _number(environ: Mapping[str, str], key: str, kind: type[N], default: N) -> N:
-    raw = environ.get(key)
-    if not raw:
-        return default
-    try:
-        return kind(raw)
-    except ValueError:
-        raise SettingsError(f"{key} must be a number, not {raw!r}") from None
-
-
-def _positive(environ: Mapping[str, str], key: str, kind: type[N], default: N) -> N:
-    value = _number(environ, key, kind, default)
-    if not value > 0:
-        raise SettingsError(f"{key} must be greater than 0, not {value}")
-    return value
-
-
-def _switch(
-    environ: Mapping[str, str], key: str, default: bool, also_on: tuple[str, ...] = ()
-) -> bool:
-    """On or off, in any of the usual spellings, whatever the case."""
-    raw = environ.get(key)
-    if not raw:
-        return default
-    word = raw.strip().lower()
-    if word in ON_WORDS + also_on:
-        return True
-    if word in OFF_WORDS:
-        return False
-    raise SettingsError(
-        f"{key} must be on or off ({'/'.join(ON_WORDS + also_on)} or {'/'.join(OFF_WORDS)}, "
-        f"in any case), not {raw!r}"
-    )
-
-
-def _redis_url(url: str | None) -> str | None:
-    if url is not None and urlsplit(url).scheme not in ("redis", "rediss", "unix"):
-        raise SettingsError(
-            "CLIENTES_REDIS_URL must be redis://host:port/db (or rediss://, unix://)"
-        )
-    return url
