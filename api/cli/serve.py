@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 import argparse
+import math
 import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import uvicorn
 
+from api import logs
 from api.bootstrap import prepare_store
 from api.settings import Settings
+
+MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"  # prometheus-client's, read by every worker
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", help="listen address (default: CLIENTES_HOST, else 127.0.0.1)")
     parser.add_argument("--port", type=int, help="listen port (default: CLIENTES_PORT, else 8000)")
     parser.add_argument("--workers", type=int, default=1, help="worker processes")
-    parser.add_argument(
-        "--access-log", action="store_true", help="log every request (costs throughput)"
-    )
     parser.add_argument(
         "--no-projector",
         action="store_true",
@@ -33,15 +38,36 @@ def run(args: argparse.Namespace) -> int:
     if args.no_projector:
         # Workers are separate processes that read their settings from the environment.
         os.environ["CLIENTES_PROJECTOR"] = "off"
-    uvicorn.run(
-        "api.app:create_app",
-        factory=True,
-        host=args.host or settings.host,
-        port=args.port or settings.port,
-        workers=args.workers,
-        loop="uvloop",
-        http="httptools",
-        access_log=args.access_log,
-        timeout_graceful_shutdown=5,
-    )
+    with metrics_directory():
+        uvicorn.run(
+            "api.app:create_app",
+            factory=True,
+            host=args.host or settings.host,
+            port=args.port or settings.port,
+            workers=args.workers,
+            loop="uvloop",
+            http="httptools",
+            log_config=logs.logging_config(),
+            access_log=False,  # the app logs one line per request, with its id
+            timeout_graceful_shutdown=math.ceil(settings.shutdown_timeout),
+        )
     return 0
+
+
+@contextmanager
+def metrics_directory() -> Iterator[None]:
+    """A fresh directory where the workers keep their counters, removed when serve stops.
+
+    Every worker (and a worker uvicorn restarts) adds to the same totals, so
+    /metrics answered by any of them sums them all.
+    """
+    directory = tempfile.mkdtemp(prefix="clientes-metrics-")
+    os.environ[MULTIPROCESS_DIR] = directory
+    # prometheus-client picks its way of counting on import: pick again, should it be imported.
+    from prometheus_client import values  # noqa: PLC0415
+
+    values.ValueClass = values.get_value_class()  # type: ignore[no-untyped-call]
+    try:
+        yield
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
