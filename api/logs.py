@@ -36,13 +36,14 @@ class RequestIdFilter(logging.Filter):
 
 
 class JSONFormatter(logging.Formatter):
-    """One JSON object per line: time, level, logger, message, request id and the extras."""
+    """One JSON object per line: time, level, logger, pid, message, request id and the extras."""
 
     def format(self, record: logging.LogRecord) -> str:
         line: dict[str, Any] = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(),
             "logger": record.name,
+            "pid": record.process,  # which worker
             "message": record.getMessage(),
         }
         if (rid := getattr(record, "request_id", "-")) != "-":
