@@ -54,7 +54,7 @@ class TestRequestIds:
     def test_a_missing_or_unfit_id_is_replaced_by_a_new_one(
         self, client: Client, given: bytes | None
     ) -> None:
-        headers = {} if given is None else {"X-Request-ID": given}
+        headers = {} if given is None else {b"X-Request-ID": given}
         first = client.get("/health", headers=headers).headers["X-Request-ID"]
         second = client.get("/health", headers=headers).headers["X-Request-ID"]
         assert first != second
