@@ -15,14 +15,12 @@ from psycopg import Error as PsycopgError
 from psycopg_pool import PoolTimeout
 
 from api.bootstrap import Services
+from api.stores import StoreUnusable
 
 READ_TABLE = "clientes"  # the projections as /metrics labels them
 PUBLISHER = "redis"
-STORE_DOWN = (
-    PersistenceError,
-    PsycopgError,
-    PoolTimeout,
-)  # what reading a store that is down raises
+# What reading a store that is down raises.
+STORE_DOWN = (StoreUnusable, PersistenceError, PsycopgError, PoolTimeout)
 
 
 @dataclass(frozen=True)
@@ -41,7 +39,12 @@ class Progress:
 
 
 def progress(services: Services) -> Progress:
-    """Reads the positions; raises the store's error when it cannot be reached."""
+    """Reads the positions; raises the store's error when it cannot be reached.
+
+    A connection of its own tells at once that the store is away, where the
+    library's pool would retry for many seconds before saying so.
+    """
+    services.store.check()
     head = services.clientes.recorder.max_notification_id() or 0
     positions = {READ_TABLE: services.position or 0}
     if (published := services.publisher_position()) is not None:

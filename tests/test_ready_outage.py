@@ -1,0 +1,57 @@
+"""/ready follows PostgreSQL going away and coming back, with no restart of the service."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from api.auth import READ, WRITE, mint_token
+from api.settings import Settings, store_from_url
+from tests.conftest import SECRET
+from tests.events_support import wait_until
+from tests.private_postgres import PrivatePostgres
+from tests.server import Server, server_env
+from tests.support import body
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def private_postgres() -> Iterator[PrivatePostgres]:
+    cluster = PrivatePostgres().init()
+    cluster.start()
+    yield cluster
+    cluster.remove()
+
+
+def test_ready_is_503_while_postgres_is_away_and_200_once_it_is_back(
+    private_postgres: PrivatePostgres,
+) -> None:
+    store = store_from_url(private_postgres.url)
+    token = mint_token(Settings(store=store, jwt_secret=SECRET), "ops", f"{READ} {WRITE}", 600)
+    with Server(server_env(store, SECRET)) as server:
+
+        def ready() -> httpx.Response:
+            return httpx.get(f"{server.url}/ready", timeout=5)
+
+        wait_until(lambda: ready().status_code == 200, timeout=10, what="ready")
+
+        private_postgres.stop()
+        away = ready()
+        assert away.status_code == 503
+        assert away.json()["checks"]["eventStore"]["ok"] is False
+        scraped = httpx.get(f"{server.url}/metrics", timeout=5)  # answers, without the positions
+        assert scraped.status_code == 200
+        assert "clientes_event_store_position" not in scraped.text
+
+        private_postgres.start()
+        wait_until(lambda: ready().status_code == 200, timeout=20, what="ready again")
+        created = httpx.post(
+            f"{server.url}/api/clientes",
+            json=body(),
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=10,
+        )
+        assert created.status_code == 201, created.text
