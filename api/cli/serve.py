@@ -6,6 +6,7 @@ import argparse
 import math
 import os
 import shutil
+import signal
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -38,6 +39,10 @@ def run(args: argparse.Namespace) -> int:
     if args.no_projector:
         # Workers are separate processes that read their settings from the environment.
         os.environ["CLIENTES_PROJECTOR"] = "off"
+    # uvicorn raises the stop signal again once it has shut down: taken as asked,
+    # it ends serve with status 0 rather than killing it.
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: None)
     with metrics_directory():
         uvicorn.run(
             "api.app:create_app",
