@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import httpx
 import pytest
 
@@ -16,14 +14,6 @@ from tests.server import Server, server_env
 from tests.support import body
 
 pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture
-def private_postgres() -> Iterator[PrivatePostgres]:
-    cluster = PrivatePostgres().init()
-    cluster.start()
-    yield cluster
-    cluster.remove()
 
 
 def test_ready_is_503_while_postgres_is_away_and_200_once_it_is_back(

@@ -1,4 +1,8 @@
-"""Real `clientes serve` processes on PostgreSQL: projector take-over and graceful shutdown."""
+"""Real `clientes serve` processes on PostgreSQL: projector take-over and graceful shutdown.
+
+Each test has a PostgreSQL cluster of its own: servers and their pools need
+connections that a shared server, busy with other suites, may not have to spare.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +15,11 @@ import pytest
 
 from api.auth import READ, WRITE, mint_token
 from api.bootstrap import bootstrap
-from api.settings import Settings
+from api.settings import Settings, store_from_url
 from api.stores import Store
 from tests.conftest import SECRET
 from tests.events_support import wait_until
+from tests.private_postgres import PrivatePostgres
 from tests.server import Server, server_env
 from tests.support import body
 
@@ -23,6 +28,11 @@ pytestmark = pytest.mark.postgres
 ACTIVE = "Projection clientes_projection active in this process"
 TAKE_OVER = 5.0  # seconds a standby may take to become the active projector
 SHUTDOWN = 3  # CLIENTES_SHUTDOWN_TIMEOUT for the shutdown test
+
+
+@pytest.fixture
+def postgres_store(private_postgres: PrivatePostgres) -> Store:
+    return store_from_url(private_postgres.url)
 
 
 def auth(store: Store) -> dict[str, str]:
