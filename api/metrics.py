@@ -14,7 +14,6 @@ import os
 from litestar import Response, get
 from litestar.di import NamedDependency
 from prometheus_client import (
-    CONTENT_TYPE_LATEST,
     CollectorRegistry,
     Counter,
     Histogram,
@@ -30,6 +29,7 @@ from api.progress import STORE_DOWN, progress
 
 MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"
 UNMATCHED = "unmatched"  # the route label of a request no route answered
+TEXT_FORMAT = "text/plain; version=0.0.4"  # what generate_latest writes; Litestar adds the charset
 
 disable_created_metrics()  # type: ignore[no-untyped-call]
 REGISTRY = CollectorRegistry(auto_describe=True)
@@ -104,7 +104,10 @@ def counted() -> CollectorRegistry:
     "/metrics",
     operation_id="metrics",
     exclude_from_auth=True,
-    include_in_schema=False,
+    security=[{}],
+    tags=["health"],
+    media_type="text/plain",
+    response_description="Prometheus text format",
     sync_to_thread=True,
 )
 def metrics(services: NamedDependency[Services]) -> Response[bytes]:
@@ -112,4 +115,4 @@ def metrics(services: NamedDependency[Services]) -> Response[bytes]:
     from_store = CollectorRegistry()
     from_store.register(StoreProgress(services))
     body = generate_latest(counted()) + generate_latest(from_store)
-    return Response(body, media_type=CONTENT_TYPE_LATEST)
+    return Response(body, media_type=TEXT_FORMAT)

@@ -137,9 +137,17 @@ class TestMetrics:
         )
         assert after['clientes_projection_lag_events{projection="clientes"}'] == 0
 
+    def test_metrics_are_public_and_documented(self, client: Client) -> None:
+        scraped = client.get("/metrics")
+        assert scraped.headers["content-type"] == "text/plain; version=0.0.4; charset=utf-8"
+        operation = client.get("/schema/openapi.json").json()["paths"]["/metrics"]["get"]
+        assert operation["security"] == [{}]
+        assert list(operation["responses"]["200"]["content"]) == ["text/plain"]
+
     def test_metrics_off_removes_the_route(self, sqlite_settings: Settings) -> None:
         with client_for(sqlite_settings, metrics=False) as client:
             assert client.get("/metrics").status_code == 404
+            assert "/metrics" not in client.get("/schema/openapi.json").json()["paths"]
 
 
 class TestReady:
