@@ -1,6 +1,9 @@
-"""/ready follows PostgreSQL going away and coming back, with no restart of the service."""
+"""/ready follows PostgreSQL going away and coming back, with no restart of the service;
+what is logged meanwhile carries the id of the request it concerns."""
 
 from __future__ import annotations
+
+import json
 
 import httpx
 import pytest
@@ -35,6 +38,17 @@ def test_ready_is_503_while_postgres_is_away_and_200_once_it_is_back(
         scraped = httpx.get(f"{server.url}/metrics", timeout=5)  # answers, without the positions
         assert scraped.status_code == 200
         assert "clientes_event_store_position" not in scraped.text
+        read = httpx.get(
+            f"{server.url}/api/clientes/1",
+            headers={"Authorization": f"Bearer {token}", "X-Request-ID": "in-the-outage"},
+            timeout=10,
+        )
+        assert read.status_code == 503
+        wait_until(
+            lambda: loggers_of(server, "in-the-outage") == {"api.errors", "clientes.access"},
+            timeout=5,
+            what="the error and access lines of the request",
+        )
 
         private_postgres.start()
         wait_until(lambda: ready().status_code == 200, timeout=20, what="ready again")
@@ -45,3 +59,9 @@ def test_ready_is_503_while_postgres_is_away_and_200_once_it_is_back(
             timeout=10,
         )
         assert created.status_code == 201, created.text
+
+
+def loggers_of(server: Server, request_id: str) -> set[str]:
+    """The loggers that wrote lines carrying ``request_id``."""
+    lines = [json.loads(line) for line in server.output().splitlines() if line.startswith("{")]
+    return {line["logger"] for line in lines if line.get("request_id") == request_id}
