@@ -36,27 +36,27 @@ class ConfigError(Exception):
 class Config(msgspec.Struct, frozen=True, kw_only=True):
     """The raw configuration: each field is the variable ``CLIENTES_<FIELD>``, else its default."""
 
-    database_url: str = DEFAULT_DATABASE_URL
-    database_password: str | None = None
+    database_url: str = DEFAULT_DATABASE_URL  # sqlite:///PATH or postgresql://...
+    database_password: str | None = None  # overrides the URL's, needing no encoding
     database_schema: Annotated[str, Meta(max_length=63)] = "public"
-    jwt_secret: str | None = None
-    jwt_previous_secret: str | None = None  # still accepted, never used to sign
-    jwt_issuer: str | None = None
-    jwt_audience: str | None = None
+    jwt_secret: str | None = None  # signs and verifies; unset on SQLite: a generated one
+    jwt_previous_secret: str | None = None  # still verifies, never signs: for rotation
+    jwt_issuer: str | None = None  # when set, tokens must carry it as iss
+    jwt_audience: str | None = None  # when set, tokens must carry it as aud
     redis_url: Annotated[str, Meta(pattern=r"^(redis|rediss|unix)://")] | None = None
-    redis_stream: str = "clientes:events"
-    redis_maxlen: Annotated[int, Meta(gt=0)] = 1_000_000
-    events_heartbeat: Seconds = 15.0
+    redis_stream: str = "clientes:events"  # the stream the publisher writes
+    redis_maxlen: Annotated[int, Meta(gt=0)] = 1_000_000  # entries it keeps, approximately
+    events_heartbeat: Seconds = 15.0  # between comments on an idle event stream
     host: str = "127.0.0.1"
     port: Annotated[int, Meta(ge=1, le=65535)] = 8000
-    projector: bool = True
-    write_timeout: Annotated[float, Meta(ge=0)] = 5.0
-    metrics: bool = True
-    cors_origins: tuple[str, ...] = ()
-    ready_max_lag_events: Count = 10_000
-    ready_max_lag_seconds: Seconds = 30.0
-    ready_max_publisher_lag: Count = 10_000
-    shutdown_timeout: Seconds = 10.0
+    projector: bool = True  # API processes run the projector (one active at a time)
+    write_timeout: Annotated[float, Meta(ge=0)] = 5.0  # a write's wait for the read table
+    metrics: bool = True  # serve GET /metrics
+    cors_origins: tuple[str, ...] = ()  # browser origins allowed; none: no CORS headers
+    ready_max_lag_events: Count = 10_000  # /ready fails past it: read table behind the store
+    ready_max_lag_seconds: Seconds = 30.0  # ... or its oldest unapplied event this old
+    ready_max_publisher_lag: Count = 10_000  # ... or the Redis publisher this far behind
+    shutdown_timeout: Seconds = 10.0  # what in-flight requests get after SIGTERM
 
     SECRETS: ClassVar[frozenset[str]] = frozenset(
         {"database_password", "jwt_secret", "jwt_previous_secret"}
@@ -125,7 +125,7 @@ def _expected(message: str) -> str:
     text = message.removeprefix("Expected ").split(", got")[0]
     for name, said in words.items():
         text = text.replace(name, said)
-    return text.replace(" - at `$[...]`", "")
+    return text
 
 
 def _switch(raw: str, also_on: tuple[str, ...]) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -14,8 +15,7 @@ from api.stores import Store
 from api.stores.postgres import PostgresStore
 from api.stores.sqlite import SQLiteStore
 
-DEFAULT_REDIS_STREAM = "clientes:events"
-DEFAULT_REDIS_MAXLEN = 1_000_000
+DEFAULT = Config()  # the defaults, declared once, with each variable
 
 SettingsError = ConfigError  # the configuration cannot work; one line per problem
 
@@ -73,19 +73,20 @@ class Settings:
     jwt_issuer: str | None = None
     jwt_audience: str | None = None
     redis_url: str | None = None
-    redis_stream: str = DEFAULT_REDIS_STREAM  # the stream the publisher writes
-    redis_maxlen: int = DEFAULT_REDIS_MAXLEN  # entries the stream keeps, approximately
-    events_heartbeat: float = 15.0  # seconds between keep-alive comments on an idle event stream
-    host: str = "127.0.0.1"
-    port: int = 8000
-    projector: bool = True  # run the projector in the API process
-    write_timeout: float = 5.0  # how long a write waits for the read side
-    metrics: bool = True  # serve GET /metrics
-    cors_origins: tuple[str, ...] = ()  # browser origins allowed; none: no CORS headers
-    ready_max_lag_events: int = 10_000  # /ready fails when the read table is further behind
-    ready_max_lag_seconds: float = 30.0  # ... or its oldest unapplied event is older
-    ready_max_publisher_lag: int = 10_000  # ... or the Redis publisher is further behind
-    shutdown_timeout: float = 10.0  # seconds in-flight requests get after SIGTERM
+    # The rest as api/config.py declares and explains them, with its defaults.
+    redis_stream: str = DEFAULT.redis_stream
+    redis_maxlen: int = DEFAULT.redis_maxlen
+    events_heartbeat: float = DEFAULT.events_heartbeat
+    host: str = DEFAULT.host
+    port: int = DEFAULT.port
+    projector: bool = DEFAULT.projector
+    write_timeout: float = DEFAULT.write_timeout
+    metrics: bool = DEFAULT.metrics
+    cors_origins: tuple[str, ...] = DEFAULT.cors_origins
+    ready_max_lag_events: int = DEFAULT.ready_max_lag_events
+    ready_max_lag_seconds: float = DEFAULT.ready_max_lag_seconds
+    ready_max_publisher_lag: int = DEFAULT.ready_max_publisher_lag
+    shutdown_timeout: float = DEFAULT.shutdown_timeout
 
     @classmethod
     def from_env(
@@ -123,25 +124,7 @@ class Settings:
             )
         if problems or store is None:
             raise ConfigError(problems)
-        return cls(
-            store=store,
-            jwt_secret=secret,
-            jwt_secret_file=secret_file,
-            jwt_previous_secret=previous,
-            jwt_issuer=config.jwt_issuer,
-            jwt_audience=config.jwt_audience,
-            redis_url=config.redis_url,
-            redis_stream=config.redis_stream,
-            redis_maxlen=config.redis_maxlen,
-            events_heartbeat=config.events_heartbeat,
-            host=config.host,
-            port=config.port,
-            projector=config.projector,
-            write_timeout=config.write_timeout,
-            metrics=config.metrics,
-            cors_origins=config.cors_origins,
-            ready_max_lag_events=config.ready_max_lag_events,
-            ready_max_lag_seconds=config.ready_max_lag_seconds,
-            ready_max_publisher_lag=config.ready_max_publisher_lag,
-            shutdown_timeout=config.shutdown_timeout,
-        )
+        # The rest is the configuration's own, field by field of the same name.
+        same = {f.name for f in dataclasses.fields(cls)} & set(Config.__struct_fields__)
+        taken = {name: getattr(config, name) for name in same - {"jwt_secret"}}
+        return cls(store=store, jwt_secret=secret, jwt_secret_file=secret_file, **taken)
