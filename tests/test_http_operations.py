@@ -16,7 +16,9 @@ from litestar.testing import TestClient
 from api.app import create_app
 from api.auth import READ, WRITE
 from api.settings import Settings, store_from_url
-from tests.conftest import SECRET
+from tests.conftest import REDIS_URL, SECRET
+from tests.events_support import wait_until
+from tests.server import free_port
 from tests.support import body
 
 Client = TestClient[Any]
@@ -173,3 +175,31 @@ class TestReady:
         assert read_table["ok"] is False
         assert read_table["lagEvents"] > 0
         assert "more than 0 events behind" in read_table["detail"]
+
+    @pytest.mark.redis
+    def test_the_redis_publisher_is_checked_with_its_lag(
+        self, sqlite_settings: Settings, stream_name: str
+    ) -> None:
+        redis = {"redis_url": REDIS_URL, "redis_stream": stream_name}
+        with client_for(sqlite_settings, **redis) as client:
+            client.post("/api/clientes", json=body(), headers=bearer(SECRET))
+
+            def publisher() -> dict[str, Any]:
+                check: dict[str, Any] = client.get("/ready").json()["checks"]["redisPublisher"]
+                return check
+
+            wait_until(lambda: publisher()["lagEvents"] == 0, what="the publisher")
+            assert publisher()["ok"] is True
+            assert publisher()["position"] > 0
+
+    def test_a_publisher_past_its_bound_is_not_ready(self, sqlite_settings: Settings) -> None:
+        away = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens: nothing is published
+        with client_for(sqlite_settings, redis_url=away, ready_max_publisher_lag=0) as client:
+            client.post("/api/clientes", json=body(), headers=bearer(SECRET))
+            response = client.get("/ready")
+        assert response.status_code == 503
+        checks = response.json()["checks"]
+        assert checks["readTable"]["ok"] is True
+        assert checks["redisPublisher"]["ok"] is False
+        assert checks["redisPublisher"]["lagEvents"] > 0
+        assert checks["redisPublisher"]["detail"] == "more than 0 events behind"
