@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import httpx
 
 from api.auth import READ, WRITE, mint_token
+from api.cli.serve import sweep_metrics_directories
 from api.settings import Settings, store_from_url
 from tests.conftest import SECRET
+from tests.events_support import wait_until
 from tests.server import Server, server_env
 from tests.support import body
 from tests.test_http_operations import samples
@@ -21,6 +26,10 @@ MAX_CREATES = 200  # enough for both workers to have answered some
 def access_lines(server: Server) -> list[dict[str, Any]]:
     lines = [json.loads(line) for line in server.output().splitlines() if line.startswith("{")]
     return [line for line in lines if line["logger"] == "clientes.access"]
+
+
+def posts(server: Server) -> list[dict[str, Any]]:
+    return [line for line in access_lines(server) if line["method"] == "POST"]
 
 
 def test_metrics_sum_the_counts_of_both_workers_and_show_the_projection(tmp_path: Path) -> None:
@@ -38,11 +47,11 @@ def test_metrics_sum_the_counts_of_both_workers_and_show_the_projection(tmp_path
             response = httpx.post(f"{server.url}/api/clientes", json=body(), headers=headers)
             assert response.status_code == 201, response.text
             creates += 1
-            posts = [line for line in access_lines(server) if line["method"] == "POST"]
-            if creates >= 10 and len({line["pid"] for line in posts}) == 2:
+            if creates >= 10 and len({line["pid"] for line in posts(server)}) == 2:
                 break
-        pids = {line["pid"] for line in access_lines(server) if line["method"] == "POST"}
-        assert len(pids) == 2, "one worker answered every create"
+        assert len({line["pid"] for line in posts(server)}) == 2, "one worker took every create"
+        # A request is counted (and logged) as its response ends: wait for the last one's line.
+        wait_until(lambda: len(posts(server)) == creates, timeout=5, what="every create counted")
 
         for _ in range(4):  # whichever worker answers the scrape, the totals are the same
             scraped = samples(httpx.get(f"{server.url}/metrics").text)
@@ -65,6 +74,23 @@ def test_metrics_sum_the_counts_of_both_workers_and_show_the_projection(tmp_path
             f"{server.url}/api/clientes/1", headers={**headers, "X-Request-ID": "r-7"}
         )
         assert reads.headers["X-Request-ID"] == "r-7"
-        tagged = [line for line in access_lines(server) if line["request_id"] == "r-7"]
-        assert [(t["route"], t["status"]) for t in tagged] == [("/api/clientes/{cliente_id}", 200)]
+
+        def tagged() -> list[tuple[str, int]]:
+            lines = [line for line in access_lines(server) if line["request_id"] == "r-7"]
+            return [(line["route"], line["status"]) for line in lines]
+
+        # The line is written as the response goes: wait for it, not for the response.
+        wait_until(lambda: tagged() == [("/api/clientes/{cliente_id}", 200)], timeout=5)
     assert list(scratch.iterdir()) == []  # the workers' counters go with the service
+
+
+def test_serve_removes_the_metrics_directories_of_killed_serves(tmp_path: Path) -> None:
+    finished = subprocess.Popen([sys.executable, "-c", "pass"])  # its pid is free once it ends
+    finished.wait()
+    of_the_dead = tmp_path / f"clientes-metrics-{finished.pid}-abc"
+    of_the_living = tmp_path / f"clientes-metrics-{os.getpid()}-def"
+    for directory in (of_the_dead, of_the_living):
+        directory.mkdir()
+        (directory / "counter_1.db").write_bytes(b"")
+    sweep_metrics_directories(tmp_path)
+    assert list(tmp_path.iterdir()) == [of_the_living]

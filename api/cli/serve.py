@@ -10,6 +10,7 @@ import signal
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import uvicorn
 
@@ -18,6 +19,7 @@ from api.bootstrap import prepare_store
 from api.settings import Settings
 
 MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"  # prometheus-client's, read by every worker
+METRICS_PREFIX = "clientes-metrics-"  # then the pid of the serve that made it
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -64,9 +66,11 @@ def metrics_directory() -> Iterator[None]:
     """A fresh directory where the workers keep their counters, removed when serve stops.
 
     Every worker (and a worker uvicorn restarts) adds to the same totals, so
-    /metrics answered by any of them sums them all.
+    /metrics answered by any of them sums them all. A serve that was killed
+    could not remove its directory: the next one removes it.
     """
-    directory = tempfile.mkdtemp(prefix="clientes-metrics-")
+    sweep_metrics_directories(Path(tempfile.gettempdir()))
+    directory = tempfile.mkdtemp(prefix=f"{METRICS_PREFIX}{os.getpid()}-")
     os.environ[MULTIPROCESS_DIR] = directory
     # prometheus-client picks its way of counting on import: pick again, should it be imported.
     from prometheus_client import values  # noqa: PLC0415
@@ -76,3 +80,21 @@ def metrics_directory() -> Iterator[None]:
         yield
     finally:
         shutil.rmtree(directory, ignore_errors=True)
+
+
+def sweep_metrics_directories(parent: Path) -> None:
+    """Removes the metrics directories of serve processes that are gone."""
+    for directory in parent.glob(f"{METRICS_PREFIX}*-*"):
+        pid = directory.name.removeprefix(METRICS_PREFIX).partition("-")[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(directory, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's
+    return True
