@@ -9,10 +9,13 @@ from importlib.metadata import version
 
 import anyio
 from litestar import Litestar, Router
+from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.plugins.problem_details import ProblemDetailsPlugin
 
+from api import logs
+from api.access import observed
 from api.auth import jwt_auth, require_scope
 from api.bootstrap import Services, bootstrap
 from api.clientes import ClienteController
@@ -22,7 +25,9 @@ from api.events import EventController, streams_end_on_stop_signal
 from api.health import health, ready
 from api.history import ClienteHistoryController
 from api.methods import head_and_allow
+from api.metrics import metrics
 from api.openapi import StrictSchemas, openapi_config
+from api.request_ids import HEADER as REQUEST_ID
 from api.schemas import MAX_BODY
 from api.security_headers import security_headers
 from api.settings import Settings
@@ -38,7 +43,9 @@ def create_app(settings: Settings | None = None, *, projector: bool | None = Non
 
     The projector runs in this process unless ``projector`` (or the settings) say otherwise.
     """
-    settings = settings or Settings.from_env()
+    if settings is None:  # a worker of `clientes serve`: a process of its own
+        logs.configure()
+        settings = Settings.from_env()
     run_projector = settings.projector if projector is None else projector
 
     @asynccontextmanager
@@ -61,14 +68,29 @@ def create_app(settings: Settings | None = None, *, projector: bool | None = Non
         route_handlers=[ClienteController, ClienteHistoryController, EventController],
         guards=[require_scope],
     )
+    public = [health, ready, *([metrics] if settings.metrics else [])]
     app = Litestar(
-        route_handlers=[api, health, ready, docs_assets()],
+        route_handlers=[api, *public, docs_assets()],
         lifespan=[lifespan],
         dependencies={"services": Provide(provide_services, sync_to_thread=False)},
         on_app_init=[jwt_auth(settings).on_app_init],
         plugins=[ProblemDetailsPlugin(problem_details), StrictSchemas()],
         request_max_body_size=MAX_BODY,
         openapi_config=openapi_config(version("clientes")),
+        cors_config=cors(settings.cors_origins),
+        logging_config=None,  # api/logs.py configures logging, once per process
     )
-    app.asgi_handler = security_headers(head_and_allow(app))
+    app.asgi_handler = security_headers(observed(head_and_allow(app), metrics=settings.metrics))
     return app
+
+
+def cors(origins: tuple[str, ...]) -> CORSConfig | None:
+    """Browsers on ``origins`` may call the API; with none, no CORS headers at all."""
+    if not origins:
+        return None
+    return CORSConfig(
+        allow_origins=list(origins),
+        allow_methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+        allow_headers=["Authorization", "Content-Type", "If-Match", "If-None-Match", REQUEST_ID],
+        expose_headers=["ETag", "Location", "Idempotent-Replayed", "Retry-After", REQUEST_ID],
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -10,11 +11,12 @@ import jwt
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
+from litestar.middleware import DefineMiddleware
 from litestar.middleware.authentication import AuthenticationResult
 from litestar.security.jwt import JWTAuth, JWTAuthenticationMiddleware
 
 from api.settings import Settings
-from api.tokens import ClientesToken
+from api.tokens import ClientesToken, TokenRefused
 
 ALGORITHM = "HS256"
 READ = "clientes:read"
@@ -31,7 +33,27 @@ class Actor:
 
 
 class BearerAuthenticationMiddleware(JWTAuthenticationMiddleware):
-    """Litestar's JWT middleware, taking the token only from an ``Authorization: Bearer``."""
+    """Litestar's JWT middleware, taking the token only from an ``Authorization: Bearer``.
+
+    While a secret is being rotated, a token whose signature fails with the
+    current secret is tried with the previous one.
+    """
+
+    def __init__(self, *args: Any, previous_secret: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.previous_secret = previous_secret
+
+    async def authenticate_token(
+        self, encoded_token: str, connection: ASGIConnection[Any, Any, Any, Any]
+    ) -> AuthenticationResult:
+        try:
+            return await super().authenticate_token(encoded_token, connection)
+        except TokenRefused as refused:
+            if self.previous_secret is None or refused.detail != "bad signature":
+                raise
+        previous = copy.copy(self)
+        previous.token_secret, previous.previous_secret = self.previous_secret, None
+        return await previous.authenticate_token(encoded_token, connection)
 
     async def authenticate_request(
         self, connection: ASGIConnection[Any, Any, Any, Any]
@@ -63,10 +85,24 @@ async def require_scope(
         raise PermissionDeniedException(f"The token lacks the {needed} scope")
 
 
-def jwt_auth(settings: Settings) -> JWTAuth[Actor, ClientesToken]:
-    return JWTAuth[Actor, ClientesToken](
+@dataclass
+class RotatingJWTAuth(JWTAuth[Actor, ClientesToken]):
+    """JWTAuth whose middleware also accepts tokens signed with ``previous_secret``."""
+
+    previous_secret: str | None = None
+
+    @property
+    def middleware(self) -> DefineMiddleware:
+        defined = super().middleware
+        defined.kwargs["previous_secret"] = self.previous_secret
+        return defined
+
+
+def jwt_auth(settings: Settings) -> RotatingJWTAuth:
+    return RotatingJWTAuth(
         retrieve_user_handler=actor_from_token,
         token_secret=settings.jwt_secret,
+        previous_secret=settings.jwt_previous_secret,
         algorithm=ALGORITHM,
         token_cls=ClientesToken,
         authentication_middleware_class=BearerAuthenticationMiddleware,

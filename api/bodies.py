@@ -15,9 +15,11 @@ from typing import Any
 import anyio
 import msgspec
 from litestar import Request
+from litestar.plugins.problem_details import ProblemDetailsException
 from litestar.utils.scope.state import ScopeState
 
 from api.errors import invalid_fields, problem
+from api.metrics import COMMANDS
 from commands import FieldError
 from commands.validation import FIELDS, REQUIRED, field_errors
 from projections.envelopes import API_NAMES
@@ -78,9 +80,15 @@ BeforeRequest = Callable[[Request[Any, Any, Any]], Coroutine[Any, Any, None]]
 def checked_body(*, partial: bool) -> BeforeRequest:
     """A before-request hook that reads a Cliente body whole: a new one, or a partial update."""
 
+    command = "update" if partial else "create"
+
     async def check(request: Request[Any, Any, Any]) -> None:
-        members = decode_object(await read_body(request))
-        cliente_fields(members, partial=partial)
+        try:
+            members = decode_object(await read_body(request))
+            cliente_fields(members, partial=partial)
+        except ProblemDetailsException:
+            COMMANDS.labels(command, "invalid").inc()  # refused before it reached the command
+            raise
         ScopeState.from_scope(request.scope).json = members
 
     return check

@@ -15,7 +15,7 @@ from datetime import datetime
 
 import redis
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import InfrastructureFactory
+from eventsourcing.persistence import InfrastructureFactory, TrackingRecorder
 from eventsourcing.utils import Environment
 from redis.backoff import NoBackoff
 from redis.retry import Retry
@@ -47,6 +47,7 @@ class Services:
     publisher: Projector | None = None
     threads: list[Background] = field(default_factory=list)  # started by start()
     events_follower: Background | None = None  # started by the first event stream
+    published: TrackingRecorder | None = None  # the Redis publisher's position, when configured
     stack: ExitStack = field(default_factory=ExitStack)
 
     @property
@@ -57,6 +58,12 @@ class Services:
     def position(self) -> int | None:
         """The read table's position, as stored."""
         return self.view.max_tracking_id(self.clientes.name)
+
+    def publisher_position(self) -> int | None:
+        """The Redis publisher's position, as stored; None without a publisher."""
+        if self.published is None:
+            return None
+        return self.published.max_tracking_id(self.clientes.name) or 0
 
     def start(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
         """Starts the threads; ``loop`` is the one whose requests wait on the watermarks."""
@@ -128,12 +135,13 @@ def bootstrap(settings: Settings, *, api: bool, projector: bool) -> Services:
         projection_lock=store.lock(ClientesProjection.name),
         stack=stack,
     )
+    services.published = publisher_tracking(settings, stack)
     wakes: list[Callable[[int], None]] = [services.head.advance]
     if projector:
         runners = [
             build_projector(store, clientes, view, services.readable.advance, follows_store=False)
         ]
-        services.publisher = build_publisher(settings, clientes, stack)
+        services.publisher = build_publisher(settings, clientes, stack, services.published)
         if services.publisher is not None:
             runners.append(services.publisher)
         services.projector = runners[0]
@@ -173,19 +181,31 @@ def build_projector(
     return projector
 
 
-def build_publisher(settings: Settings, clientes: Clientes, stack: ExitStack) -> Projector | None:
-    """The projector that publishes to Redis, when CLIENTES_REDIS_URL is set.
-
-    It connects to Redis only when it publishes, so Redis being down delays
-    the stream, never the service.
-    """
+def publisher_tracking(settings: Settings, stack: ExitStack) -> TrackingRecorder | None:
+    """Where the Redis publisher records its position, when CLIENTES_REDIS_URL is set."""
     if settings.redis_url is None:
         return None
     store = settings.store
     factory = InfrastructureFactory.construct(Environment(RedisPublisher.name, store.env))
     stack.callback(factory.close)
     with store.creating_tables():
-        tracking = factory.tracking_recorder()
+        return factory.tracking_recorder()
+
+
+def build_publisher(
+    settings: Settings,
+    clientes: Clientes,
+    stack: ExitStack,
+    tracking: TrackingRecorder | None = None,
+) -> Projector | None:
+    """The projector that publishes to Redis, when CLIENTES_REDIS_URL is set.
+
+    It connects to Redis only when it publishes, so Redis being down delays
+    the stream, never the service.
+    """
+    tracking = tracking or publisher_tracking(settings, stack)
+    if settings.redis_url is None or tracking is None:
+        return None
     # One quick retry mends a connection Redis dropped; the runner backs off from outages.
     client = redis.Redis.from_url(
         settings.redis_url, socket_connect_timeout=2, socket_timeout=5, retry=Retry(NoBackoff(), 1)
@@ -197,7 +217,7 @@ def build_publisher(settings: Settings, clientes: Clientes, stack: ExitStack) ->
         mapper=clientes.mapper,
         tracking_name=clientes.name,
         projection=publisher,
-        lock=store.lock(RedisPublisher.name),
+        lock=settings.store.lock(RedisPublisher.name),
     )
 
 

@@ -137,7 +137,7 @@ class ClienteController(Controller):
     ) -> Response[Cliente]:
         """Creates a vigente Cliente."""
         written = await write(
-            services, services.clientes.create_cliente, data.fields(), request.user.sub
+            services, "create", services.clientes.create_cliente, data.fields(), request.user.sub
         )
         cliente = Cliente.from_aggregate(written.cliente)
         return one(cliente, HTTP_201_CREATED, Location=f"{self.path}/{cliente.id}")
@@ -161,6 +161,7 @@ class ClienteController(Controller):
         """Changes the fields present in the body; the others stay (PUT and PATCH alike)."""
         written = await write(
             services,
+            "update",
             services.clientes.update_cliente,
             cliente_id,
             data.changes(),
@@ -185,6 +186,7 @@ class ClienteController(Controller):
         """Deactivates a Cliente: gone from reads, its code still taken."""
         await write(
             services,
+            "deactivate",
             services.clientes.deactivate_cliente,
             cliente_id,
             request.user.sub,

@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
-from eventsourcing.persistence import PersistenceError
 from litestar import Response, get
 from litestar.di import NamedDependency
 from litestar.openapi import ResponseSpec
 from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
-from psycopg import Error as PsycopgError
+from msgspec import UNSET, UnsetType
 
 from api.bootstrap import Services
+from api.progress import PUBLISHER, READ_TABLE, STORE_DOWN, Lag, progress
 from api.schemas import Readiness, ReadinessCheck
-
-MAX_LAG = 10_000  # events the read table may be behind and still serve
-MAX_LAG_SECONDS = 30.0  # how old the oldest event it has not applied may be
 
 
 @get("/health", operation_id="health", exclude_from_auth=True, security=[{}], tags=["health"])
@@ -34,14 +29,14 @@ async def health() -> dict[str, str]:
     responses={503: ResponseSpec(Readiness, description="Not ready: the checks say what fails")},
 )
 def ready(services: NamedDependency[Services]) -> Response[Readiness]:
-    """Whether the store answers and the read table keeps up, check by check."""
+    """Whether the store answers, and the read table and the publisher keep up, check by check."""
     try:
-        head = services.clientes.recorder.max_notification_id() or 0
-        checks = {
-            "eventStore": ReadinessCheck(ok=True, position=head),
-            "readTable": read_table(services, head),
-        }
-    except (PersistenceError, PsycopgError):
+        now = progress(services)
+        checks = {"eventStore": ReadinessCheck(ok=True, position=now.head)}
+        checks["readTable"] = read_table(services, now.head, now.projections[READ_TABLE])
+        if PUBLISHER in now.projections:
+            checks["redisPublisher"] = publisher(services, now.projections[PUBLISHER])
+    except STORE_DOWN:
         checks = {"eventStore": ReadinessCheck(ok=False, detail="the store is unreachable")}
     ok = all(check.ok for check in checks.values())
     return Response(
@@ -50,30 +45,42 @@ def ready(services: NamedDependency[Services]) -> Response[Readiness]:
     )
 
 
-def read_table(services: Services, head: int) -> ReadinessCheck:
-    position = services.position or 0
-    lag = head - position
-    oldest = services.oldest_unapplied(position) if lag else None
-    seconds = (datetime.now(UTC) - oldest).total_seconds() if oldest else 0.0
+def read_table(services: Services, head: int, lag: Lag) -> ReadinessCheck:
+    settings = services.settings
     running = services.projector_running()
-    problems = [
-        problem
-        for problem, failing in (
-            ("no projector is running", not running),
-            (
-                "the projection has stopped behind the events",
-                services.stall.stalled(position, head),
-            ),
-            (f"more than {MAX_LAG} events behind", lag > MAX_LAG),
-            (f"more than {MAX_LAG_SECONDS:.0f} s behind", seconds > MAX_LAG_SECONDS),
-        )
-        if failing
-    ]
-    return ReadinessCheck(
-        ok=not problems,
-        position=position,
-        lag_events=lag,
-        lag_seconds=round(max(seconds, 0.0), 3),
+    stalled = services.stall.stalled(lag.position, head)
+    return checked(
+        lag,
         running=running,
-        **({"detail": "; ".join(problems)} if problems else {}),
+        problems=[
+            ("no projector is running", not running),
+            ("the projection has stopped behind the events", stalled),
+            *bounds(lag, settings.ready_max_lag_events, settings.ready_max_lag_seconds),
+        ],
+    )
+
+
+def publisher(services: Services, lag: Lag) -> ReadinessCheck:
+    bound = services.settings.ready_max_publisher_lag
+    return checked(lag, problems=bounds(lag, bound, None))
+
+
+def bounds(lag: Lag, events: int, seconds: float | None) -> list[tuple[str, bool]]:
+    found = [(f"more than {events} events behind", lag.events > events)]
+    if seconds is not None:
+        found.append((f"more than {seconds:g} s behind", lag.seconds > seconds))
+    return found
+
+
+def checked(
+    lag: Lag, problems: list[tuple[str, bool]], running: bool | UnsetType = UNSET
+) -> ReadinessCheck:
+    failing = [problem for problem, failed in problems if failed]
+    return ReadinessCheck(
+        ok=not failing,
+        position=lag.position,
+        lag_events=lag.events,
+        lag_seconds=lag.seconds,
+        running=running,
+        **({"detail": "; ".join(failing)} if failing else {}),
     )

@@ -1,30 +1,23 @@
-"""The service's settings, read once from CLIENTES_* environment variables."""
+"""The service's settings: the configuration (api/config.py) made into what the parts use."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
 from urllib.parse import unquote, urlsplit
 
-from api.signing_secret import SecretError, jwt_secret
+from api.config import Config, ConfigError
+from api.signing_secret import MIN_SECRET_BYTES, SecretError, jwt_secret
 from api.stores import Store
 from api.stores.postgres import PostgresStore
 from api.stores.sqlite import SQLiteStore
 
-DEFAULT_DATABASE_URL = "sqlite:///var/clientes.sqlite3"
-DEFAULT_REDIS_STREAM = "clientes:events"
-DEFAULT_REDIS_MAXLEN = 1_000_000
-ON_WORDS = ("on", "true", "yes", "1")
-OFF_WORDS = ("off", "false", "no", "0")
+DEFAULT = Config()  # the defaults, declared once, with each variable
 
-N = TypeVar("N", int, float)
-
-
-class SettingsError(Exception):
-    """The configuration cannot work; the message says what to change."""
+SettingsError = ConfigError  # the configuration cannot work; one line per problem
 
 
 def store_from_url(url: str, schema: str = "public", password: str | None = None) -> Store:
@@ -76,16 +69,24 @@ class Settings:
     store: Store
     jwt_secret: str = field(repr=False)
     jwt_secret_file: Path | None = None  # where the generated secret was read, if it was
+    jwt_previous_secret: str | None = field(default=None, repr=False)  # verifies, never signs
     jwt_issuer: str | None = None
     jwt_audience: str | None = None
     redis_url: str | None = None
-    redis_stream: str = DEFAULT_REDIS_STREAM  # the stream the publisher writes
-    redis_maxlen: int = DEFAULT_REDIS_MAXLEN  # entries the stream keeps, approximately
-    events_heartbeat: float = 15.0  # seconds between keep-alive comments on an idle event stream
-    host: str = "127.0.0.1"
-    port: int = 8000
-    projector: bool = True  # run the projector in the API process
-    write_timeout: float = 5.0  # how long a write waits for the read side
+    # The rest as api/config.py declares and explains them, with its defaults.
+    redis_stream: str = DEFAULT.redis_stream
+    redis_maxlen: int = DEFAULT.redis_maxlen
+    events_heartbeat: float = DEFAULT.events_heartbeat
+    host: str = DEFAULT.host
+    port: int = DEFAULT.port
+    projector: bool = DEFAULT.projector
+    write_timeout: float = DEFAULT.write_timeout
+    metrics: bool = DEFAULT.metrics
+    cors_origins: tuple[str, ...] = DEFAULT.cors_origins
+    ready_max_lag_events: int = DEFAULT.ready_max_lag_events
+    ready_max_lag_seconds: float = DEFAULT.ready_max_lag_seconds
+    ready_max_publisher_lag: int = DEFAULT.ready_max_publisher_lag
+    shutdown_timeout: float = DEFAULT.shutdown_timeout
 
     @classmethod
     def from_env(
@@ -97,77 +98,33 @@ class Settings:
     ) -> Settings:
         """Reads and checks the settings; ``with_secret=False`` for processes that serve no API.
 
-        On the embedded store with no CLIENTES_JWT_SECRET, the server makes the
-        secret in the data directory; ``make_secret=False`` only reads it.
+        Every problem is reported at once (ConfigError). On the embedded store
+        with no CLIENTES_JWT_SECRET, the server makes the secret in the data
+        directory; ``make_secret=False`` only reads it.
         """
-        store = store_from_url(
-            environ.get("CLIENTES_DATABASE_URL") or DEFAULT_DATABASE_URL,
-            environ.get("CLIENTES_DATABASE_SCHEMA") or "public",
-            environ.get("CLIENTES_DATABASE_PASSWORD") or None,
-        )
+        config, problems = Config.read(environ)
+        store: Store | None = None
         try:
-            secret, secret_file = (
-                jwt_secret(store, environ.get("CLIENTES_JWT_SECRET"), make=make_secret)
-                if with_secret
-                else ("", None)
+            store = store_from_url(
+                config.database_url, config.database_schema, config.database_password
             )
-        except SecretError as error:
-            raise SettingsError(str(error)) from None
-        return cls(
-            store=store,
-            jwt_secret=secret,
-            jwt_secret_file=secret_file,
-            jwt_issuer=environ.get("CLIENTES_JWT_ISSUER") or None,
-            jwt_audience=environ.get("CLIENTES_JWT_AUDIENCE") or None,
-            redis_url=_redis_url(environ.get("CLIENTES_REDIS_URL") or None),
-            redis_stream=environ.get("CLIENTES_REDIS_STREAM") or DEFAULT_REDIS_STREAM,
-            redis_maxlen=_positive(environ, "CLIENTES_REDIS_MAXLEN", int, DEFAULT_REDIS_MAXLEN),
-            events_heartbeat=_positive(environ, "CLIENTES_EVENTS_HEARTBEAT", float, 15.0),
-            host=environ.get("CLIENTES_HOST") or "127.0.0.1",
-            port=_number(environ, "CLIENTES_PORT", int, 8000),
-            projector=_switch(environ, "CLIENTES_PROJECTOR", True, also_on=("in-process",)),
-            write_timeout=_number(environ, "CLIENTES_WRITE_TIMEOUT", float, 5.0),
-        )
-
-
-def _number(environ: Mapping[str, str], key: str, kind: type[N], default: N) -> N:
-    raw = environ.get(key)
-    if not raw:
-        return default
-    try:
-        return kind(raw)
-    except ValueError:
-        raise SettingsError(f"{key} must be a number, not {raw!r}") from None
-
-
-def _positive(environ: Mapping[str, str], key: str, kind: type[N], default: N) -> N:
-    value = _number(environ, key, kind, default)
-    if not value > 0:
-        raise SettingsError(f"{key} must be greater than 0, not {value}")
-    return value
-
-
-def _switch(
-    environ: Mapping[str, str], key: str, default: bool, also_on: tuple[str, ...] = ()
-) -> bool:
-    """On or off, in any of the usual spellings, whatever the case."""
-    raw = environ.get(key)
-    if not raw:
-        return default
-    word = raw.strip().lower()
-    if word in ON_WORDS + also_on:
-        return True
-    if word in OFF_WORDS:
-        return False
-    raise SettingsError(
-        f"{key} must be on or off ({'/'.join(ON_WORDS + also_on)} or {'/'.join(OFF_WORDS)}, "
-        f"in any case), not {raw!r}"
-    )
-
-
-def _redis_url(url: str | None) -> str | None:
-    if url is not None and urlsplit(url).scheme not in ("redis", "rediss", "unix"):
-        raise SettingsError(
-            "CLIENTES_REDIS_URL must be redis://host:port/db (or rediss://, unix://)"
-        )
-    return url
+        except ConfigError as error:
+            problems += error.problems
+        secret, secret_file = "", None
+        # A secret to be made is made only for a configuration that can start.
+        if with_secret and store is not None and (not problems or not store.data_directory):
+            try:
+                secret, secret_file = jwt_secret(store, config.jwt_secret, make=make_secret)
+            except SecretError as error:
+                problems.append(str(error))
+        previous = config.jwt_previous_secret
+        if previous is not None and len(previous.encode()) < MIN_SECRET_BYTES:
+            problems.append(
+                f"CLIENTES_JWT_PREVIOUS_SECRET must be at least {MIN_SECRET_BYTES} bytes"
+            )
+        if problems or store is None:
+            raise ConfigError(problems)
+        # The rest is the configuration's own, field by field of the same name.
+        same = {f.name for f in dataclasses.fields(cls)} & set(Config.__struct_fields__)
+        taken = {name: getattr(config, name) for name in same - {"jwt_secret"}}
+        return cls(store=store, jwt_secret=secret, jwt_secret_file=secret_file, **taken)

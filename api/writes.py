@@ -9,7 +9,15 @@ import anyio
 
 from api.bootstrap import Services
 from api.errors import ReadSideBehind
-from commands import Written
+from api.metrics import COMMANDS
+from commands import (
+    ClienteNotFound,
+    CodigoTaken,
+    TooMuchContention,
+    ValidationFailed,
+    VersionMismatch,
+    Written,
+)
 
 FIRST_WAIT = 1.0  # seconds a write waits before it asks whether a projector runs: a
 # standby takes over within a second of the active one stopping
@@ -19,13 +27,30 @@ NO_PROJECTOR = (
 )
 
 
-async def write(services: Services, command: Callable[..., Written], *args: Any) -> Written:
-    """Runs a command off the event loop, then waits until its change is readable.
+# The outcome a command's refusal counts as in clientes_commands_total.
+OUTCOMES: dict[type[Exception], str] = {
+    ValidationFailed: "invalid",
+    CodigoTaken: "conflict",
+    TooMuchContention: "conflict",
+    ClienteNotFound: "not_found",
+    VersionMismatch: "precondition_failed",
+}
+
+
+async def write(
+    services: Services, name: str, command: Callable[..., Written], *args: Any
+) -> Written:
+    """Runs the command ``name`` off the event loop, then waits until its change is readable.
 
     A write that is not readable within a second asks whether any projector
     runs at all, and says so at once if none does (the change stays recorded).
     """
-    written = await anyio.to_thread.run_sync(command, *args)
+    try:
+        written = await anyio.to_thread.run_sync(command, *args)
+    except Exception as error:
+        COMMANDS.labels(name, OUTCOMES.get(type(error), "error")).inc()
+        raise
+    COMMANDS.labels(name, "ok").inc()
     if written.position is None:
         return written
     timeout = services.settings.write_timeout

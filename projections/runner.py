@@ -117,6 +117,9 @@ class Projector(Background):
     def _follow(self) -> None:
         position = self.projection.view.max_tracking_id(self.tracking_name) or 0
         self.active = True
+        logger.info(
+            "Projection %s active in this process, at position %d", self.projection.name, position
+        )
         self.on_progress(position)
         while not self.stopping.is_set():
             self._woken.clear()

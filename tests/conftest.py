@@ -18,6 +18,7 @@ from api.auth import READ, WRITE, mint_token
 from api.bootstrap import Services, bootstrap
 from api.settings import Settings, store_from_url
 from api.stores import Store
+from tests.private_postgres import PrivatePostgres
 from tests.reliability import REPORT
 from tests.stores import conninfo
 
@@ -72,6 +73,15 @@ def store(store_kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> St
 @pytest.fixture
 def postgres_store(pg_schema: str) -> Store:
     return store_from_url(POSTGRES_URL, pg_schema)
+
+
+@pytest.fixture
+def private_postgres() -> Iterator[PrivatePostgres]:
+    """A PostgreSQL cluster of the test's own, which it may stop and start."""
+    cluster = PrivatePostgres().init()
+    cluster.start()
+    yield cluster
+    cluster.remove()
 
 
 @pytest.fixture

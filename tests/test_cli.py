@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import stat
 import subprocess
 from pathlib import Path
@@ -13,28 +12,10 @@ import pytest
 
 from api.stores import Store
 from projections.replay import BATCH_SIZE
+from tests.cli_support import bare_env, clientes
 from tests.conftest import POSTGRES_URL, SECRET
 from tests.server import CLIENTES, Server, server_env
 from tests.support import body
-
-
-def clientes(
-    *args: str, env: dict[str, str], cwd: Path | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(CLIENTES), *args],
-        env=env,
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-
-
-def bare_env(**extra: str) -> dict[str, str]:
-    """The environment without any CLIENTES_* setting of the caller's."""
-    return {**{k: v for k, v in os.environ.items() if not k.startswith("CLIENTES_")}, **extra}
 
 
 def test_token_prints_a_token_for_the_configured_secret() -> None:

@@ -9,10 +9,10 @@ import pytest
 
 from api.bootstrap import Services
 from api.stores import Store
+from tests.cli_support import clientes
 from tests.conftest import SECRET
 from tests.server import CLIENTES, server_env
 from tests.stores import table_names
-from tests.test_cli import clientes
 from tests.test_projector import write_history
 
 

@@ -11,7 +11,8 @@ from typing import Any
 import yaml
 from psycopg.conninfo import conninfo_to_dict
 
-from api.settings import DEFAULT_DATABASE_URL, Settings
+from api.config import DEFAULT_DATABASE_URL
+from api.settings import Settings
 from tests.stores import conninfo
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -15,10 +15,10 @@ import pytest
 import redis
 
 from api.bootstrap import Services, build_publisher
+from tests.cli_support import bare_env
 from tests.conftest import REDIS_URL
 from tests.events_support import from_stream, wait_until, write_script
 from tests.server import CLIENTES
-from tests.test_cli import bare_env
 
 LINE = re.compile(
     r"(?P<position>[0-9]+) Cliente(Created|Updated|Deactivated) "

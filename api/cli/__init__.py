@@ -1,4 +1,4 @@
-"""The clientes command: serve, project, replay, token, tail."""
+"""The clientes command: serve, project, replay, token, tail, config."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from api.cli import project, replay, serve, tail, token
+from api.cli import config, project, replay, serve, tail, token
 from api.settings import SettingsError
 from api.stores import StoreUnusable
 
@@ -31,7 +31,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         code: int = args.run(args)
-    except (SettingsError, StoreUnusable) as error:
+    except SettingsError as error:
+        for problem in error.problems:
+            print(f"clientes: {problem}", file=sys.stderr)
+        return 2
+    except StoreUnusable as error:
         print(f"clientes: {error}", file=sys.stderr)
         return 2
     return code
@@ -63,6 +67,7 @@ def parser() -> argparse.ArgumentParser:
             "tail", "print the events of the Redis stream, read through a consumer group", tail.run
         )
     )
+    command("config", "print the effective configuration, secrets masked", config.run)
     return root
 
 

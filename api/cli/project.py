@@ -7,6 +7,7 @@ import logging
 import signal
 import threading
 
+from api import logs
 from api.bootstrap import bootstrap, prepare_store
 from api.settings import Settings
 
@@ -14,7 +15,7 @@ logger = logging.getLogger("clientes")
 
 
 def run(_: argparse.Namespace) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    logs.configure()
     settings = Settings.from_env(with_secret=False)
     prepare_store(settings)
     stop = threading.Event()

@@ -1,0 +1,151 @@
+"""Every CLIENTES_* variable, its type and its bounds, declared once and read in one place.
+
+``Config.from_env`` reads each variable on its own, so that one bad value does
+not hide the next: every problem is reported at once, one line each, naming
+the variable. ``Config.shown`` is what ``clientes config`` prints, secrets masked.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from typing import Annotated, Any, ClassVar
+from urllib.parse import urlsplit, urlunsplit
+
+import msgspec
+from msgspec import Meta
+
+PREFIX = "CLIENTES_"
+DEFAULT_DATABASE_URL = "sqlite:///var/clientes.sqlite3"
+ON_WORDS = ("on", "true", "yes", "1")
+OFF_WORDS = ("off", "false", "no", "0")
+MASK = "********"
+
+Seconds = Annotated[float, Meta(gt=0)]
+Count = Annotated[int, Meta(ge=0)]
+
+
+class ConfigError(Exception):
+    """The configuration cannot work; one line per problem, each naming its variable."""
+
+    def __init__(self, problems: str | list[str]) -> None:
+        self.problems = [problems] if isinstance(problems, str) else problems
+        super().__init__("\n".join(self.problems))
+
+
+class Config(msgspec.Struct, frozen=True, kw_only=True):
+    """The raw configuration: each field is the variable ``CLIENTES_<FIELD>``, else its default."""
+
+    database_url: str = DEFAULT_DATABASE_URL  # sqlite:///PATH or postgresql://...
+    database_password: str | None = None  # overrides the URL's, needing no encoding
+    database_schema: Annotated[str, Meta(max_length=63)] = "public"
+    jwt_secret: str | None = None  # signs and verifies; unset on SQLite: a generated one
+    jwt_previous_secret: str | None = None  # still verifies, never signs: for rotation
+    jwt_issuer: str | None = None  # when set, tokens must carry it as iss
+    jwt_audience: str | None = None  # when set, tokens must carry it as aud
+    redis_url: Annotated[str, Meta(pattern=r"^(redis|rediss|unix)://")] | None = None
+    redis_stream: str = "clientes:events"  # the stream the publisher writes
+    redis_maxlen: Annotated[int, Meta(gt=0)] = 1_000_000  # entries it keeps, approximately
+    events_heartbeat: Seconds = 15.0  # between comments on an idle event stream
+    host: str = "127.0.0.1"
+    port: Annotated[int, Meta(ge=1, le=65535)] = 8000
+    projector: bool = True  # API processes run the projector (one active at a time)
+    write_timeout: Annotated[float, Meta(ge=0)] = 5.0  # a write's wait for the read table
+    metrics: bool = True  # serve GET /metrics
+    cors_origins: tuple[str, ...] = ()  # browser origins allowed; none: no CORS headers
+    ready_max_lag_events: Count = 10_000  # /ready fails past it: read table behind the store
+    ready_max_lag_seconds: Seconds = 30.0  # ... or its oldest unapplied event this old
+    ready_max_publisher_lag: Count = 10_000  # ... or the Redis publisher this far behind
+    shutdown_timeout: Seconds = 10.0  # what in-flight requests get after SIGTERM
+
+    SECRETS: ClassVar[frozenset[str]] = frozenset(
+        {"database_password", "jwt_secret", "jwt_previous_secret"}
+    )
+    ALSO_ON: ClassVar[Mapping[str, tuple[str, ...]]] = {"projector": ("in-process",)}
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] = os.environ) -> Config:
+        """Reads every variable; raises ConfigError listing every bad one."""
+        config, problems = cls.read(environ)
+        if problems:
+            raise ConfigError(problems)
+        return config
+
+    @classmethod
+    def read(cls, environ: Mapping[str, str]) -> tuple[Config, list[str]]:
+        """The configuration, with the default for each bad variable, and the problems."""
+        values: dict[str, Any] = {}
+        problems: list[str] = []
+        for field in msgspec.structs.fields(cls):
+            variable = PREFIX + field.name.upper()
+            raw = environ.get(variable)
+            if not raw:  # empty is unset, as in compose files that pass ${VAR:-}
+                continue
+            try:
+                values[field.name] = _read(field, raw)
+            except ValueError as error:
+                shown = MASK if field.name in cls.SECRETS else repr(raw)
+                problems.append(f"{variable} {error}, not {shown}")
+        return cls(**values), problems
+
+    def shown(self) -> Iterator[tuple[str, str]]:
+        """Each variable with its effective value, secrets masked."""
+        for field in msgspec.structs.fields(self):
+            value = getattr(self, field.name)
+            if value is None:
+                text = "(unset)"
+            elif field.name in self.SECRETS:
+                text = MASK
+            elif field.name in ("database_url", "redis_url"):
+                text = masked_url(value)
+            elif isinstance(value, bool):
+                text = "on" if value else "off"
+            elif isinstance(value, tuple):
+                text = ",".join(value) or "(none)"
+            else:
+                text = str(value)
+            yield PREFIX + field.name.upper(), text
+
+
+def _read(field: msgspec.structs.FieldInfo, raw: str) -> Any:
+    if field.type is bool:
+        return _switch(raw, Config.ALSO_ON.get(field.name, ()))
+    value: Any = raw
+    if field.type == tuple[str, ...]:
+        value = [item.strip() for item in raw.split(",") if item.strip()]
+    try:
+        return msgspec.convert(value, field.type, strict=False)
+    except msgspec.ValidationError as error:
+        raise ValueError(f"must be {_expected(str(error))}") from None
+
+
+def _expected(message: str) -> str:
+    """msgspec's "Expected `int` >= 1" as "a whole number >= 1"."""
+    words = {"`int`": "a whole number", "`float`": "a number", "`str`": "text"}
+    text = message.removeprefix("Expected ").split(", got")[0]
+    for name, said in words.items():
+        text = text.replace(name, said)
+    return text
+
+
+def _switch(raw: str, also_on: tuple[str, ...]) -> bool:
+    word = raw.strip().lower()
+    if word in ON_WORDS + also_on:
+        return True
+    if word in OFF_WORDS:
+        return False
+    raise ValueError(
+        f"must be on or off ({'/'.join(ON_WORDS + also_on)} or {'/'.join(OFF_WORDS)}, in any case)"
+    )
+
+
+def masked_url(url: str) -> str:
+    """``url`` with its password, if any, masked."""
+    try:
+        parts = urlsplit(url)
+        if parts.password is None:
+            return url
+    except ValueError:
+        return MASK  # unreadable, so perhaps holding a password anywhere
+    netloc = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{parts.username or ''}:{MASK}@{netloc}"))

@@ -1,0 +1,76 @@
+"""The configuration: every bad variable reported at once, and `clientes config` masking secrets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from api.config import Config, ConfigError
+from api.settings import Settings
+from tests.cli_support import bare_env, clientes
+from tests.conftest import SECRET
+
+BAD = {
+    "CLIENTES_PORT": "0",
+    "CLIENTES_REDIS_MAXLEN": "many",
+    "CLIENTES_WRITE_TIMEOUT": "-1",
+    "CLIENTES_METRICS": "perhaps",
+    "CLIENTES_READY_MAX_LAG_SECONDS": "0",
+    "CLIENTES_REDIS_URL": "http://127.0.0.1:6379",
+    "CLIENTES_JWT_PREVIOUS_SECRET": "short",
+    "CLIENTES_DATABASE_URL": "mysql://db/x",
+}
+
+
+def test_every_bad_variable_is_reported_at_once_one_line_each() -> None:
+    with pytest.raises(ConfigError) as refused:
+        Settings.from_env(BAD)
+    problems = refused.value.problems
+    assert len(problems) == len(BAD)
+    for variable, problem in zip(sorted(BAD), sorted(problems), strict=True):
+        assert problem.startswith(f"{variable} ")
+        assert "\n" not in problem
+    assert not any("short" in problem for problem in problems)  # a secret is never echoed
+
+
+def test_start_up_refuses_every_bad_variable_at_once_without_a_traceback(tmp_path: Path) -> None:
+    result = clientes("serve", env=bare_env(**BAD), cwd=tmp_path)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert sorted(line.split()[1] for line in lines) == sorted(BAD)
+
+
+def test_the_variables_are_read_with_their_types_and_defaults() -> None:
+    config = Config.from_env(
+        {"CLIENTES_CORS_ORIGINS": "https://a.example, https://b.example", "CLIENTES_PORT": "9000"}
+    )
+    assert config.cors_origins == ("https://a.example", "https://b.example")
+    assert config.port == 9000
+    assert config.metrics is True
+    assert Config.from_env({"CLIENTES_METRICS": "off"}).metrics is False
+
+
+def test_clientes_config_prints_the_effective_configuration_and_never_a_secret() -> None:
+    env = bare_env(
+        CLIENTES_DATABASE_URL="postgresql://clientes:url-password@db.example/clientes",
+        CLIENTES_DATABASE_PASSWORD="the-database-password",
+        CLIENTES_JWT_SECRET=SECRET,
+        CLIENTES_JWT_PREVIOUS_SECRET="previous-" + "p" * 40,
+        CLIENTES_PORT="9001",
+    )
+    result = clientes("config", env=env)
+    assert result.returncode == 0, result.stderr
+    shown = dict(line.split("=", 1) for line in result.stdout.splitlines())
+    assert shown["CLIENTES_PORT"] == "9001"
+    assert shown["CLIENTES_JWT_SECRET"] == "********"
+    assert shown["CLIENTES_DATABASE_URL"] == "postgresql://clientes:********@db.example/clientes"
+    for secret in ("url-password", "the-database-password", SECRET, "p" * 40):
+        assert secret not in result.stdout + result.stderr
+
+
+def test_clientes_config_refuses_a_bad_configuration_as_start_up_does() -> None:
+    result = clientes("config", env=bare_env(CLIENTES_PORT="eighty"))
+    assert result.returncode == 2
+    assert result.stderr.strip() == "clientes: CLIENTES_PORT must be a whole number, not 'eighty'"
