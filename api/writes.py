@@ -20,19 +20,23 @@ NO_PROJECTOR = (
 
 
 async def write(services: Services, command: Callable[..., Written], *args: Any) -> Written:
-    """Runs a command off the event loop, then waits until its change is readable.
+    """Runs a command off the event loop, then waits until its change is readable."""
+    written = await anyio.to_thread.run_sync(command, *args)
+    if written.position is not None:
+        await readable(services, written.position)
+    return written
+
+
+async def readable(services: Services, position: int) -> None:
+    """Waits until the read table has reached ``position``.
 
     A write that is not readable within a second asks whether any projector
     runs at all, and says so at once if none does (the change stays recorded).
     """
-    written = await anyio.to_thread.run_sync(command, *args)
-    if written.position is None:
-        return written
     timeout = services.settings.write_timeout
-    if await services.readable.reached(written.position, min(timeout, FIRST_WAIT)):
-        return written
+    if await services.readable.reached(position, min(timeout, FIRST_WAIT)):
+        return
     if not await anyio.to_thread.run_sync(services.projector_running):
         raise ReadSideBehind(NO_PROJECTOR)
-    if not await services.readable.reached(written.position, max(0.0, timeout - FIRST_WAIT)):
+    if not await services.readable.reached(position, max(0.0, timeout - FIRST_WAIT)):
         raise ReadSideBehind("The change is recorded but not readable yet; read it again shortly")
-    return written
