@@ -6,8 +6,9 @@ the same transaction as the command's change, so the store itself refuses a
 second, concurrent first use, and a change that committed always has its
 answer beside it. Each event holds all that is kept (what the key was used
 for and the answer), so the stream's latest event alone says what a key
-means. A key whose latest answer is older than KEEP_FOR is forgotten: its next use runs
-the command anew and records the next version of the stream.
+means. A key whose latest answer is older than KEEP_FOR is forgotten: its
+next use runs the command anew and records the next version of the stream.
+The space is reclaimed later, by deleting old answers (commands/forgetting.py).
 """
 
 from __future__ import annotations
