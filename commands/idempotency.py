@@ -111,8 +111,11 @@ class AlreadyAnswered(ClientesError):
 class KeyReused(ClientesError):
     """The key was used, within the time it is kept, for another request."""
 
-    def __init__(self, earlier: str) -> None:
+    def __init__(self, earlier: str, request: str) -> None:
+        first, _, _ = earlier.rpartition(" ")
+        same_target = request.startswith(f"{first} ")
+        used_for = f"{first} with another body" if same_target else first
         super().__init__(
-            "The Idempotency-Key was used in the last 24 hours for another request (first "
-            f"{earlier.rpartition(' ')[0]}, or with another body): a new request needs a new key"
+            f"The Idempotency-Key was used in the last 24 hours for {used_for}: "
+            "a new request needs a new key"
         )

@@ -26,7 +26,7 @@ class Keys:
         if last is None or last.expired(datetime.now(UTC)):
             return last
         if last.request != key.request:
-            raise KeyReused(last.request)
+            raise KeyReused(last.request, key.request)
         raise AlreadyAnswered(last.answer)
 
     def last(self, key: KeyUse) -> KeyedAnswer | None:
