@@ -38,25 +38,14 @@ class TooMuchContention(ClientesError):
     """A write lost the race to concurrent writers too many times in a row."""
 
 
-@dataclass(frozen=True)
 class Decision:
-    """What a command decided: the Cliente it leaves, and the aggregates it changed.
-
-    ``changed`` is False when the command leaves the Cliente as it was.
-    """
-
-    cliente: Cliente
-    indexes: tuple[CodigoIndex, ...]
-    changed: bool
+    """What a command decided: the Cliente it leaves, and the aggregates whose new
+    events it records (none when it leaves the Cliente as it was)."""
 
     def __init__(self, cliente: Cliente, *indexes: CodigoIndex, changed: bool = True) -> None:
-        object.__setattr__(self, "cliente", cliente)
-        object.__setattr__(self, "indexes", indexes)
-        object.__setattr__(self, "changed", changed)
-
-    @property
-    def aggregates(self) -> tuple[Aggregate, ...]:
-        return (self.cliente, *self.indexes) if self.changed else ()
+        self.cliente = cliente
+        self.changed = changed
+        self.aggregates: tuple[Aggregate, ...] = (cliente, *indexes) if changed else ()
 
 
 @dataclass(frozen=True)
