@@ -43,6 +43,8 @@ class Services:
     projection_lock: Lock  # held by whichever process projects
     head: Watermark = field(default_factory=Watermark)  # how far the event store has got
     stall: StallWatch = field(default_factory=StallWatch)
+    # (actor, Idempotency-Key) of the keyed writes running in this process
+    keys_running: set[tuple[str, str]] = field(default_factory=set)
     projector: Projector | None = None
     publisher: Projector | None = None
     threads: list[Background] = field(default_factory=list)  # started by start()

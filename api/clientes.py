@@ -12,13 +12,14 @@ from litestar.di import NamedDependency
 from litestar.enums import HttpMethod
 from litestar.openapi import ResponseSpec
 from litestar.params import JSONBody, Parameter, QueryParameter
-from litestar.status_codes import HTTP_201_CREATED, HTTP_304_NOT_MODIFIED
+from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT, HTTP_304_NOT_MODIFIED
 
 from api.auth import Actor
 from api.bodies import checked_body
 from api.bootstrap import Services
 from api.conditional import IfMatch, IfNoneMatch, etag, parse_etags
 from api.errors import invalid_fields
+from api.idempotency import IdempotencyKey, keyed_write
 from api.numbers import MAX_INT64
 from api.openapi import ClientesOperation, present_only, problems
 from api.schemas import (
@@ -27,7 +28,7 @@ from api.schemas import (
     ClientePage,
     ClienteUpdate,
 )
-from api.writes import write
+from commands import Cliente as ClienteAggregate
 from commands import ClienteNotFound
 
 MAX_OFFSET = 2**62  # keeps page * size within the databases' 64-bit OFFSET
@@ -127,20 +128,31 @@ class ClienteController(Controller):
         operation_class=ClientesOperation,
         operation_id="createCliente",
         before_request=checked_body(partial=False),
-        responses=problems(400, 401, 403, 408, 409, 413, 503),
+        responses=problems(400, 401, 403, 408, 409, 413, 422, 503),
     )
     async def create_cliente(
         self,
         services: NamedDependency[Services],
         request: AuthRequest,
         data: JSONBody[ClienteCreate],
+        idempotency_key: IdempotencyKey = None,
     ) -> Response[Cliente]:
         """Creates a vigente Cliente."""
-        written = await write(
-            services, "create", services.clientes.create_cliente, data.fields(), request.user.sub
+
+        def created(cliente: ClienteAggregate) -> Response[Cliente]:
+            body = Cliente.from_aggregate(cliente)
+            return one(body, HTTP_201_CREATED, Location=f"{self.path}/{body.id}")
+
+        return await keyed_write(
+            services,
+            "create",
+            request,
+            idempotency_key,
+            created,
+            services.clientes.create_cliente,
+            data.fields(),
+            request.user.sub,
         )
-        cliente = Cliente.from_aggregate(written.cliente)
-        return one(cliente, HTTP_201_CREATED, Location=f"{self.path}/{cliente.id}")
 
     @route(
         "/{cliente_id:int}",
@@ -148,7 +160,7 @@ class ClienteController(Controller):
         operation_class=ClientesOperation,
         operation_id=lambda _, method, __: UPDATES[HttpMethod(method)],
         before_request=checked_body(partial=True),
-        responses=problems(400, 401, 403, 404, 408, 409, 412, 413, 503),
+        responses=problems(400, 401, 403, 404, 408, 409, 412, 413, 422, 503),
     )
     async def update_cliente(
         self,
@@ -157,24 +169,27 @@ class ClienteController(Controller):
         cliente_id: ClienteId,
         data: JSONBody[ClienteUpdate],
         if_match: IfMatch = None,
+        idempotency_key: IdempotencyKey = None,
     ) -> Response[Cliente]:
         """Changes the fields present in the body; the others stay (PUT and PATCH alike)."""
-        written = await write(
+        return await keyed_write(
             services,
             "update",
+            request,
+            idempotency_key,
+            lambda cliente: one(Cliente.from_aggregate(cliente)),
             services.clientes.update_cliente,
             cliente_id,
             data.changes(),
             request.user.sub,
             _versions(if_match),
         )
-        return one(Cliente.from_aggregate(written.cliente))
 
     @delete(
         "/{cliente_id:int}",
         operation_class=ClientesOperation,
         operation_id="deactivateCliente",
-        responses=problems(400, 401, 403, 404, 412, 503),
+        responses=problems(400, 401, 403, 404, 409, 412, 422, 503),
     )
     async def deactivate_cliente(
         self,
@@ -182,11 +197,15 @@ class ClienteController(Controller):
         request: AuthRequest,
         cliente_id: ClienteId,
         if_match: IfMatch = None,
-    ) -> None:
+        idempotency_key: IdempotencyKey = None,
+    ) -> Response[None]:
         """Deactivates a Cliente: gone from reads, its code still taken."""
-        await write(
+        return await keyed_write(
             services,
             "deactivate",
+            request,
+            idempotency_key,
+            lambda _: Response(None, status_code=HTTP_204_NO_CONTENT),
             services.clientes.deactivate_cliente,
             cliente_id,
             request.user.sub,

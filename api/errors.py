@@ -19,6 +19,7 @@ from api.schemas import MAX_BODY
 from commands import (
     ClienteNotFound,
     CodigoTaken,
+    KeyReused,
     TooMuchContention,
     ValidationFailed,
     VersionMismatch,
@@ -121,6 +122,7 @@ PROBLEMS: Mapping[type[Exception], Callable[[Any], ProblemDetailsException]] = {
     CodigoTaken: _fixed(409),
     TooMuchContention: _fixed(409),
     VersionMismatch: _fixed(412),
+    KeyReused: _fixed(422),
     ReadSideBehind: _fixed(503, {"Retry-After": "1"}),
     OperationalError: from_store_down,
     InterfaceError: from_store_down,

@@ -32,9 +32,11 @@ PROBLEM_DESCRIPTIONS = {
     403: "The token lacks the scope the method needs",
     404: "No vigente Cliente has that id",
     408: "The body took longer than 10 s to arrive",
-    409: "Another Cliente holds the codigoCliente",
+    409: "Another Cliente holds the codigoCliente, or a request with the same "
+    "Idempotency-Key is still running",
     412: "If-Match names no version the Cliente is at",
     413: f"The body is over {MAX_BODY // 1024} KiB",
+    422: "The Idempotency-Key was used in the last 24 hours for another request",
     503: "The store is unavailable, or the change is recorded but not yet readable",
 }
 
@@ -130,11 +132,20 @@ ETAG = OpenAPIHeader(
 LOCATION = OpenAPIHeader(
     description="The path of the new Cliente", required=True, schema=Schema(type=OpenAPIType.STRING)
 )
+REPLAYED = OpenAPIHeader(
+    description="true when the answer is the one kept for the request's Idempotency-Key: "
+    "the request was answered already, and nothing was recorded this time",
+    required=False,
+    schema=Schema(type=OpenAPIType.STRING, enum=["true"]),
+)
+REPLAY = {"Idempotent-Replayed": REPLAYED}
+UPDATED = {"200": {"ETag": ETAG, **REPLAY}, "404": REPLAY, "409": REPLAY, "412": REPLAY}
 HEADERS: dict[str, dict[str, dict[str, OpenAPIHeader]]] = {
     "getCliente": {"200": {"ETag": ETAG}, "304": {"ETag": ETAG}},
-    "createCliente": {"201": {"ETag": ETAG, "Location": LOCATION}},
-    "updateCliente": {"200": {"ETag": ETAG}},
-    "patchCliente": {"200": {"ETag": ETAG}},
+    "createCliente": {"201": {"ETag": ETAG, "Location": LOCATION, **REPLAY}, "409": REPLAY},
+    "updateCliente": UPDATED,
+    "patchCliente": UPDATED,
+    "deactivateCliente": {"204": REPLAY, "404": REPLAY, "412": REPLAY},
 }
 
 
@@ -165,6 +176,8 @@ class ClientesOperation(Operation):
         for status, response in (self.responses or {}).items():
             if not isinstance(response, OpenAPIResponse):
                 continue
+            if status == "204":  # a handler that may return a Response still sends no body
+                response.content = None
             if status in headers:
                 response.headers = {**(response.headers or {}), **headers[status]}
             if status in links:

@@ -11,8 +11,10 @@ from api.bootstrap import Services
 from api.errors import ReadSideBehind
 from api.metrics import COMMANDS
 from commands import (
+    AlreadyAnswered,
     ClienteNotFound,
     CodigoTaken,
+    KeyReused,
     TooMuchContention,
     ValidationFailed,
     VersionMismatch,
@@ -34,30 +36,37 @@ OUTCOMES: dict[type[Exception], str] = {
     TooMuchContention: "conflict",
     ClienteNotFound: "not_found",
     VersionMismatch: "precondition_failed",
+    KeyReused: "invalid",  # the Idempotency-Key was used for another request
 }
 
 
 async def write(
     services: Services, name: str, command: Callable[..., Written], *args: Any
 ) -> Written:
-    """Runs the command ``name`` off the event loop, then waits until its change is readable.
-
-    A write that is not readable within a second asks whether any projector
-    runs at all, and says so at once if none does (the change stays recorded).
-    """
+    """Runs the command ``name`` off the event loop, then waits until its change is readable."""
     try:
         written = await anyio.to_thread.run_sync(command, *args)
+    except AlreadyAnswered:
+        raise  # no command ran: the kept answer is given again
     except Exception as error:
         COMMANDS.labels(name, OUTCOMES.get(type(error), "error")).inc()
         raise
     COMMANDS.labels(name, "ok").inc()
-    if written.position is None:
-        return written
+    if written.position is not None:
+        await readable(services, written.position)
+    return written
+
+
+async def readable(services: Services, position: int) -> None:
+    """Waits until the read table has reached ``position``.
+
+    A write that is not readable within a second asks whether any projector
+    runs at all, and says so at once if none does (the change stays recorded).
+    """
     timeout = services.settings.write_timeout
-    if await services.readable.reached(written.position, min(timeout, FIRST_WAIT)):
-        return written
+    if await services.readable.reached(position, min(timeout, FIRST_WAIT)):
+        return
     if not await anyio.to_thread.run_sync(services.projector_running):
         raise ReadSideBehind(NO_PROJECTOR)
-    if not await services.readable.reached(written.position, max(0.0, timeout - FIRST_WAIT)):
+    if not await services.readable.reached(position, max(0.0, timeout - FIRST_WAIT)):
         raise ReadSideBehind("The change is recorded but not readable yet; read it again shortly")
-    return written

@@ -18,9 +18,12 @@ from commands.errors import (
     VersionMismatch,
     VersionNotFound,
 )
+from commands.idempotency import AlreadyAnswered, Answer, KeyReused, KeyUse
 from commands.validation import ClienteDatos, validate
 
 __all__ = [
+    "AlreadyAnswered",
+    "Answer",
     "Cliente",
     "ClienteCreated",
     "ClienteDatos",
@@ -32,6 +35,8 @@ __all__ = [
     "ClientesError",
     "CodigoTaken",
     "FieldError",
+    "KeyReused",
+    "KeyUse",
     "TooMuchContention",
     "ValidationFailed",
     "VersionMismatch",

@@ -6,11 +6,12 @@ import random
 import time
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
-from typing import ClassVar, TypeVar
+from typing import Any, ClassVar
 from uuid import UUID
 
 import msgspec
 from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, Recording
 from eventsourcing.utils import EnvType
 
@@ -24,10 +25,10 @@ from commands.errors import (
     VersionMismatch,
     VersionNotFound,
 )
+from commands.idempotency import KeyedAnswer, KeyUse
 from commands.ids import ids_for
+from commands.keys import Keys
 from commands.validation import validate
-
-T = TypeVar("T")
 
 MAX_ATTEMPTS = 50
 MAX_VERSION = 2**63 - 1  # versions are 64-bit in both stores
@@ -35,6 +36,16 @@ MAX_VERSION = 2**63 - 1  # versions are 64-bit in both stores
 
 class TooMuchContention(ClientesError):
     """A write lost the race to concurrent writers too many times in a row."""
+
+
+class Decision:
+    """What a command decided: the Cliente it leaves, and the aggregates whose new
+    events it records (none when it leaves the Cliente as it was)."""
+
+    def __init__(self, cliente: Cliente, *indexes: CodigoIndex, changed: bool = True) -> None:
+        self.cliente = cliente
+        self.changed = changed
+        self.aggregates: tuple[Aggregate, ...] = (cliente, *indexes) if changed else ()
 
 
 @dataclass(frozen=True)
@@ -60,9 +71,12 @@ class Clientes(Application[UUID]):
         super().__init__(env)
         self.ids = ids_for(self.factory)
         self.committer = Committer(lambda events: self.save(*events))
+        self.keys = Keys(self.events)
         self.on_recorded: list[Callable[[int], None]] = []
 
-    def create_cliente(self, fields: Mapping[str, str | None], actor: str) -> Written:
+    def create_cliente(
+        self, fields: Mapping[str, str | None], actor: str, key: KeyUse | None = None
+    ) -> Written:
         """Records a new Cliente, claiming its code.
 
         The first attempt claims the code as new, with no lookup: the store
@@ -72,14 +86,14 @@ class Clientes(Application[UUID]):
         datos = validate(fields)
         looked_up = False
 
-        def attempt() -> Written:
+        def attempt() -> Decision:
             nonlocal looked_up
             index = self._free_index(datos.codigo_cliente) if looked_up else None
             looked_up = True
             cliente = Cliente.register(self.ids.next_id(), datos, actor)
-            return self._save(cliente, self._claim(index, datos.codigo_cliente, cliente))
+            return Decision(cliente, self._claim(index, datos.codigo_cliente, cliente))
 
-        return self._retrying(attempt)
+        return self._retrying(attempt, key)
 
     def update_cliente(
         self,
@@ -87,6 +101,7 @@ class Clientes(Application[UUID]):
         changes: Mapping[str, str | None],
         actor: str,
         expected_versions: Collection[int] | None = None,
+        key: KeyUse | None = None,
     ) -> Written:
         """Applies a partial change, validated on the merged result.
 
@@ -94,32 +109,36 @@ class Clientes(Application[UUID]):
         update never undoes another writer's change.
         """
 
-        def attempt() -> Written:
+        def attempt() -> Decision:
             cliente = self.get_vigente(cliente_id, expected_versions)
             datos = validate({**msgspec.structs.asdict(cliente.datos), **changes})
             old_codigo = cliente.datos.codigo_cliente
             if not cliente.update(datos, actor):
-                return Written(cliente, None)
+                return Decision(cliente, changed=False)
             if normalise_codigo(old_codigo) == normalise_codigo(datos.codigo_cliente):
-                return self._save(cliente)
+                return Decision(cliente)
             index = self._free_index(datos.codigo_cliente, cliente_id)
             old_index: CodigoIndex = self.repository.get(CodigoIndex.create_id(old_codigo))
             old_index.release()
-            return self._save(cliente, self._claim(index, datos.codigo_cliente, cliente), old_index)
+            return Decision(cliente, self._claim(index, datos.codigo_cliente, cliente), old_index)
 
-        return self._retrying(attempt)
+        return self._retrying(attempt, key)
 
     def deactivate_cliente(
-        self, cliente_id: int, actor: str, expected_versions: Collection[int] | None = None
+        self,
+        cliente_id: int,
+        actor: str,
+        expected_versions: Collection[int] | None = None,
+        key: KeyUse | None = None,
     ) -> Written:
         """Deactivates a Cliente; its code stays taken."""
 
-        def attempt() -> Written:
+        def attempt() -> Decision:
             cliente = self.get_vigente(cliente_id, expected_versions)
             cliente.deactivate(actor)
-            return self._save(cliente)
+            return Decision(cliente)
 
-        return self._retrying(attempt)
+        return self._retrying(attempt, key)
 
     def get_cliente(self, cliente_id: int, version: int | None = None) -> Cliente:
         """A Cliente as it is now, or as it was at ``version``, vigente or not."""
@@ -186,25 +205,41 @@ class Clientes(Application[UUID]):
         index.reclaim(cliente.cliente_id)
         return index
 
-    def _save(self, cliente: Cliente, *indexes: CodigoIndex) -> Written:
-        """Records the command's changes, together with those of commands running alongside."""
-        events = [
-            event for aggregate in (cliente, *indexes) for event in aggregate.collect_events()
-        ]
-        return Written(cliente, self.committer.record(events))
-
-    @staticmethod
-    def _retrying(attempt: Callable[[], T]) -> T:
-        """Runs an optimistic write again, on fresh state, when it lost a race.
+    def _retrying(self, attempt: Callable[[], Decision], key: KeyUse | None) -> Written:
+        """Decides and records a command, again on fresh state when it lost a race.
 
         The event store refuses a second event at the same version of an
         aggregate with IntegrityError; the next attempt reads what won and
         either succeeds, or refuses for a domain reason (code taken, version
-        no longer the expected one).
+        no longer the expected one, key used already).
         """
         for tries in range(MAX_ATTEMPTS):
             try:
-                return attempt()
+                # A first use of a key is recorded without a look: the store refuses
+                # it if the key has an answer already, and only then is it read.
+                used = self.keys.last_expired(key) if key is not None and tries else None
+                return self._decide_and_record(attempt, key, used)
             except IntegrityError:
                 time.sleep(random.uniform(0, 0.001 * min(tries, 10)))  # noqa: S311
         raise TooMuchContention("Too many concurrent writes; try again")
+
+    def _decide_and_record(
+        self, attempt: Callable[[], Decision], key: KeyUse | None, used: KeyedAnswer | None
+    ) -> Written:
+        """Records the command's changes, and the key's answer with them, together with
+        the changes of commands running alongside."""
+        try:
+            decision = attempt()
+        except ClientesError as refusal:
+            if key is not None and (answer := key.answer(refusal)) is not None:
+                self.committer.record([key.answered(answer, used)])
+            raise
+        events: list[Any] = [
+            event for aggregate in decision.aggregates for event in aggregate.collect_events()
+        ]
+        if key is not None and (answer := key.answer(decision.cliente)) is not None:
+            events.append(key.answered(answer, used))
+        if not events:
+            return Written(decision.cliente, None)
+        position = self.committer.record(events)
+        return Written(decision.cliente, position if decision.changed else None)

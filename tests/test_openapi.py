@@ -17,11 +17,13 @@ pytestmark = pytest.mark.parametrize("store_kind", ["sqlite"])
 ERRORS = {"400", "401", "403", "503"}
 EXPECTED = {
     ("/api/clientes", "get"): {"200"} | ERRORS,
-    ("/api/clientes", "post"): {"201", "408", "409", "413"} | ERRORS,
+    ("/api/clientes", "post"): {"201", "408", "409", "413", "422"} | ERRORS,
     ("/api/clientes/{cliente_id}", "get"): {"200", "304", "404"} | ERRORS,
-    ("/api/clientes/{cliente_id}", "put"): {"200", "404", "408", "409", "412", "413"} | ERRORS,
-    ("/api/clientes/{cliente_id}", "patch"): {"200", "404", "408", "409", "412", "413"} | ERRORS,
-    ("/api/clientes/{cliente_id}", "delete"): {"204", "404", "412"} | ERRORS,
+    ("/api/clientes/{cliente_id}", "put"): {"200", "404", "408", "409", "412", "413", "422"}
+    | ERRORS,
+    ("/api/clientes/{cliente_id}", "patch"): {"200", "404", "408", "409", "412", "413", "422"}
+    | ERRORS,
+    ("/api/clientes/{cliente_id}", "delete"): {"204", "404", "409", "412", "422"} | ERRORS,
     ("/api/clientes/{cliente_id}/history", "get"): {"200", "404"} | ERRORS,
     ("/api/events", "get"): {"200"} | ERRORS,
     ("/api/events/stream", "get"): {"200"} | ERRORS,
@@ -116,7 +118,7 @@ def test_ids_are_positive_64_bit_integers(document: dict[str, Any]) -> None:
 def test_the_etag_and_location_headers_are_declared(document: dict[str, Any]) -> None:
     cliente = document["paths"]["/api/clientes/{cliente_id}"]
     created = document["paths"]["/api/clientes"]["post"]["responses"]["201"]["headers"]
-    assert set(created) == {"ETag", "Location"}
+    assert set(created) == {"ETag", "Location", "Idempotent-Replayed"}
     for response in (
         cliente["get"]["responses"]["200"],
         cliente["get"]["responses"]["304"],
@@ -145,6 +147,34 @@ def test_if_match_and_if_none_match_are_documented_as_entity_tags(
             "description": parameter["description"],
             "examples": ['"1"'],
         }
+
+
+def test_the_writes_take_an_idempotency_key_and_say_when_they_replay(
+    document: dict[str, Any],
+) -> None:
+    writes = [
+        ("/api/clientes", "post", {"201", "409"}),
+        ("/api/clientes/{cliente_id}", "put", {"200", "404", "409", "412"}),
+        ("/api/clientes/{cliente_id}", "patch", {"200", "404", "409", "412"}),
+        ("/api/clientes/{cliente_id}", "delete", {"204", "404", "412"}),
+    ]
+    for path, method, replayable in writes:
+        operation = document["paths"][path][method]
+        [key] = [p for p in operation["parameters"] if p["name"] == "Idempotency-Key"]
+        assert (key["in"], key["required"]) == ("header", False)
+        schema = key["schema"]
+        assert (schema["type"], schema["minLength"], schema["maxLength"]) == ("string", 1, 255)
+        assert re.fullmatch(schema["pattern"], "order-2026-11-29 #7")
+        assert not re.fullmatch(schema["pattern"], "a\tb")
+        replaying = {
+            status
+            for status, response in operation["responses"].items()
+            if "Idempotent-Replayed" in response.get("headers", {})
+        }
+        assert replaying == replayable, (path, method)
+        header = operation["responses"][min(replayable)]["headers"]["Idempotent-Replayed"]
+        assert header["schema"] == {"type": "string", "enum": ["true"]}
+        assert header["required"] is False
 
 
 def test_a_create_links_to_the_reads_and_writes_of_the_created_cliente(

@@ -1,4 +1,4 @@
-"""The clientes command: serve, project, replay, token, tail, config."""
+"""The clientes command: serve, project, replay, token, tail, config, forget-keys."""
 
 from __future__ import annotations
 
@@ -6,14 +6,14 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from api.cli import config, project, replay, serve, tail, token
+from api.cli import config, forget_keys, project, replay, serve, tail, token
 from api.settings import SettingsError
 from api.stores import StoreUnusable
 
 DESCRIPTION = (
     "The client registry: serve the API, run the projectors, rebuild the read table, "
-    "print a token, follow the stream of events. Settings come from the CLIENTES_* "
-    "environment variables (README.md, Configuration)."
+    "print a token, follow the stream of events, forget expired idempotency keys. "
+    "Settings come from the CLIENTES_* environment variables (README.md, Configuration)."
 )
 Command = Callable[[argparse.Namespace], int]
 
@@ -68,6 +68,11 @@ def parser() -> argparse.ArgumentParser:
         )
     )
     command("config", "print the effective configuration, secrets masked", config.run)
+    command(
+        "forget-keys",
+        "delete the answers kept for idempotency keys that expired over an hour ago",
+        forget_keys.run,
+    )
     return root
 
 

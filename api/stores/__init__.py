@@ -19,6 +19,7 @@ from typing import Any
 
 from eventsourcing.persistence import ApplicationRecorder
 
+from commands.forgetting import DeleteEvents
 from commands.ids import Sequence
 from projections.listeners import Background
 from projections.locks import Lock
@@ -78,6 +79,10 @@ class Store(ABC):
     @abstractmethod
     def follow_events(self, recorder: ApplicationRecorder, on_head: OnPosition) -> Background:
         """A thread that calls ``on_head`` with the store's head position as it moves."""
+
+    @abstractmethod
+    def event_deleter(self, recorder: ApplicationRecorder) -> DeleteEvents:
+        """Deletes events of ``recorder`` by stream and version, below a position."""
 
     def reads(self, view: ClientesView, recorder: ApplicationRecorder) -> Reads:
         """How requests read ``view`` and the events of ``recorder``: by default,

@@ -7,9 +7,10 @@ the read table notify on commit.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import cast
+from uuid import UUID
 
 import psycopg
 from eventsourcing.persistence import ApplicationRecorder, InterfaceError, OperationalError
@@ -19,6 +20,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg.sql import SQL, Identifier, Literal
 
 from api.stores import MakesReadSide, OnPosition, Store, StoreUnusable
+from commands.forgetting import DeleteEvents
 from commands.ids import BLOCK
 from projections.listeners import Background, ChannelListener
 from projections.locks import AdvisoryLock, Lock, advisory_key
@@ -103,6 +105,20 @@ class PostgresStore(Store):
 
     def lock(self, name: str) -> Lock:
         return AdvisoryLock(self.conninfo, advisory_key(self.schema, name))
+
+    def event_deleter(self, recorder: ApplicationRecorder) -> DeleteEvents:
+        events = cast(PostgresApplicationRecorder, recorder)
+        statement = SQL(
+            "DELETE FROM {}.{} "
+            "WHERE originator_id = %s AND originator_version = %s AND notification_id < %s"
+        ).format(Identifier(events.datastore.schema), Identifier(events.events_table_name))
+
+        def delete(ids: Sequence[tuple[UUID, int]], below: int) -> int:
+            with events.datastore.transaction(commit=True) as curs:
+                curs.executemany(statement, [(i, version, below) for i, version in ids])
+                return curs.rowcount
+
+        return delete
 
     def follow_events(self, recorder: ApplicationRecorder, on_head: OnPosition) -> Background:
         def report_head(*_: object) -> None:

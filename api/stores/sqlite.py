@@ -7,15 +7,18 @@ polling, as SQLite has no notifications across processes.
 from __future__ import annotations
 
 import fcntl
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import cast
+from uuid import UUID
 
 from eventsourcing.persistence import ApplicationRecorder
-from eventsourcing.sqlite import SQLiteDatastore, SQLiteFactory
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore, SQLiteFactory
 from eventsourcing.utils import get_topic
 
 from api.stores import MakesReadSide, OnPosition, Store, StoreUnusable
+from commands.forgetting import DeleteEvents
 from commands.ids import BLOCK
 from projections.listeners import Background, Poller
 from projections.locks import FileLock, Lock
@@ -89,6 +92,20 @@ class SQLiteStore(Store):
 
     def lock(self, name: str) -> Lock:
         return FileLock(self.path.with_name(f"{self.path.name}.{name}.lock"))
+
+    def event_deleter(self, recorder: ApplicationRecorder) -> DeleteEvents:
+        events = cast(SQLiteApplicationRecorder, recorder)
+
+        def delete(ids: Sequence[tuple[UUID, int]], below: int) -> int:
+            statement = (
+                f"DELETE FROM {events.events_table_name} "  # noqa: S608 - the library's own name
+                "WHERE originator_id = ? AND originator_version = ? AND rowid < ?"
+            )
+            with events.datastore.transaction(commit=True) as curs:
+                curs.executemany(statement, [(i.hex, version, below) for i, version in ids])
+                return int(curs.sqlite_cursor.rowcount)
+
+        return delete
 
     def follow_events(self, recorder: ApplicationRecorder, on_head: OnPosition) -> Background:
         return Poller(

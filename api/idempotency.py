@@ -1,0 +1,123 @@
+"""Idempotency-Key on writes: a repeated request gets the first answer again and records nothing.
+
+The answer is kept by the command itself, in the transaction of its change
+(commands/idempotency.py); here a write is made a keyed one, its answer is
+rendered for keeping, and a kept answer is given again. A key whose first
+request is still running in this process is refused at once with a 409;
+across processes the store's refusal of a second first use decides.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable
+from functools import partial
+from typing import Annotated, Any, Final
+
+import anyio
+import msgspec
+from litestar import Request, Response
+from litestar.params import HeaderParameter
+
+from api.bootstrap import Services
+from api.errors import PROBLEMS, problem
+from api.openapi import present_only
+from api.writes import readable, write
+from commands import AlreadyAnswered, Answer, Cliente, ClientesError, KeyUse, Written
+
+KEY_PATTERN: Final = r"^[ -~]{1,255}$"  # 1..255 printable ASCII characters
+KEPT_PROBLEMS = frozenset({404, 409, 412})  # refusals of a command that ran
+KEPT_HEADERS = ("ETag", "Location")
+REPLAYED = "Idempotent-Replayed"
+
+IdempotencyKey = Annotated[
+    str | None,
+    HeaderParameter(
+        name="Idempotency-Key",
+        description="Makes the write safe to repeat: the same request again with the same "
+        "key, within 24 hours, gets the first answer again (with Idempotent-Replayed: true) "
+        "and changes nothing. The key is the token subject's own; another request with it "
+        "is a 422, and one while the first still runs a 409.",
+        schema_extra=present_only("string", pattern=KEY_PATTERN, minLength=1, maxLength=255),
+    ),
+]
+
+Respond = Callable[[Cliente], Response[Any]]
+
+
+async def keyed_write(
+    services: Services,
+    name: str,
+    request: Request[Any, Any, Any],
+    key: str | None,
+    respond: Respond,
+    command: Callable[..., Written],
+    *args: Any,
+) -> Response[Any]:
+    """Runs the command ``name`` as ``write`` does and answers with ``respond``; with a key, the
+    answer is kept with the change, and a request that was answered already is answered
+    again without running."""
+    if key is None:
+        return respond((await write(services, name, command, *args)).cliente)
+    if re.fullmatch(KEY_PATTERN, key) is None:
+        message = "must be 1 to 255 printable ASCII characters"
+        raise problem(
+            400,
+            f"Idempotency-Key {message}",
+            [{"field": "Idempotency-Key", "message": message}],
+        )
+    actor: str = request.user.sub
+    running = (actor, key)
+    if running in services.keys_running:
+        raise problem(
+            409,
+            "A request with this Idempotency-Key is still running: "
+            "wait for its answer, then repeat the request to get it",
+            headers={"Retry-After": "1"},
+        )
+    services.keys_running.add(running)
+    try:
+        use = KeyUse(actor, key, await described(request), partial(kept_answer, respond))
+        written = await write(services, name, command, *args, use)
+    except AlreadyAnswered as answered:
+        if answered.answer.status < 300:
+            # The change it answered may be what the read table has still to reach.
+            head = await anyio.to_thread.run_sync(services.clientes.recorder.max_notification_id)
+            await readable(services, head or 0)
+        return replayed(answered.answer)
+    finally:
+        services.keys_running.discard(running)
+    return respond(written.cliente)
+
+
+async def described(request: Request[Any, Any, Any]) -> str:
+    """What a key is used for: the method, the path and a digest of the body."""
+    digest = hashlib.sha256(await request.body()).hexdigest()
+    return f"{request.method} {request.scope['path']} {digest}"
+
+
+def kept_answer(respond: Respond, outcome: Cliente | ClientesError) -> Answer | None:
+    """The answer to keep for a command's outcome; None for a refusal that is not kept."""
+    if isinstance(outcome, ClientesError):
+        to_problem = PROBLEMS.get(type(outcome))
+        if to_problem is None:
+            return None
+        response: Response[Any] = to_problem(outcome).to_response(None)  # type: ignore[arg-type]
+        if response.status_code not in KEPT_PROBLEMS:
+            return None
+    else:
+        response = respond(outcome)
+    body = b"" if response.content is None else msgspec.json.encode(response.content)
+    headers = {name: response.headers[name] for name in KEPT_HEADERS if name in response.headers}
+    return Answer(response.status_code or 200, body.decode(), headers)
+
+
+def replayed(answer: Answer) -> Response[bytes]:
+    media_type = "application/problem+json" if answer.status >= 400 else "application/json"
+    return Response(
+        answer.body.encode(),
+        status_code=answer.status,
+        headers={**answer.headers, REPLAYED: "true"},
+        media_type=media_type,
+    )
