@@ -14,6 +14,7 @@ from psycopg.rows import DictRow, dict_row
 from psycopg_pool import AsyncConnectionPool
 
 from projections.rows import ClienteRow
+from projections.search import ClienteQuery
 from projections.view import ClientesView
 
 
@@ -26,6 +27,12 @@ class Reads(Protocol):
 
     async def get(self, cliente_id: int) -> ClienteRow | None:
         """One vigente Cliente."""
+        ...
+
+    async def page(
+        self, query: ClienteQuery, offset: int, limit: int
+    ) -> tuple[list[ClienteRow], int]:
+        """The Clientes ``query`` finds, in its order, from ``offset``, and how many it finds."""
         ...
 
 
@@ -43,6 +50,11 @@ class ThreadReads:
 
     async def get(self, cliente_id: int) -> ClienteRow | None:
         return await anyio.to_thread.run_sync(self.view.get, cliente_id)
+
+    async def page(
+        self, query: ClienteQuery, offset: int, limit: int
+    ) -> tuple[list[ClienteRow], int]:
+        return await anyio.to_thread.run_sync(self.view.page, offset, limit, query)
 
 
 class PoolReads:
@@ -69,3 +81,12 @@ class PoolReads:
             cursor = await conn.execute(self.view.select_row_statement, (cliente_id,), prepare=True)
             record = await cursor.fetchone()
         return None if record is None else self.view.row(record)
+
+    async def page(
+        self, query: ClienteQuery, offset: int, limit: int
+    ) -> tuple[list[ClienteRow], int]:
+        statement, params = self.view.select_page(query, offset, limit)
+        async with self.pool.connection() as conn:
+            cursor = await conn.execute(statement, params, prepare=True)
+            records = await cursor.fetchall()
+        return self.view.page_of(records)

@@ -8,6 +8,7 @@ from datetime import datetime
 import msgspec
 
 from commands import ClienteDatos
+from projections.search import FOLDED_COLUMNS
 
 
 class ClienteRow(ClienteDatos, frozen=True, kw_only=True):
@@ -22,6 +23,8 @@ class ClienteRow(ClienteDatos, frozen=True, kw_only=True):
 
 COLUMNS = ClienteRow.__struct_fields__
 DATOS_COLUMNS = ClienteDatos.__struct_fields__  # what the Cliente's own data fills
+# What the table stores of each row: its fields, then the folded copies searches read.
+STORED_COLUMNS = (*COLUMNS, *FOLDED_COLUMNS)
 TIMES = tuple(f.name for f in msgspec.structs.fields(ClienteRow) if f.type is datetime)
 
 # The read table keeps how many vigente Clientes each span of ids holds, so that
