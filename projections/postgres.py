@@ -150,8 +150,8 @@ class PostgresClientesView(PostgresTrackingRecorder, ClientesView):
         return SQL("DELETE FROM {} WHERE id = ANY(%s)").format(self.table), (list(ids),)
 
     def select_rows_not_in(self, other: Tables) -> Composed:
-        return self._select + SQL(" EXCEPT SELECT {} FROM {}").format(
-            COLUMN_LIST, Identifier(self.schema, other.rows)
+        return SQL("SELECT {} FROM {} EXCEPT SELECT {} FROM {}").format(
+            STORED_LIST, self.table, STORED_LIST, Identifier(self.schema, other.rows)
         )
 
     def close(self) -> None:

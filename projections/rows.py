@@ -115,7 +115,9 @@ def describe_differences(
                 for name in COLUMNS
                 if getattr(mine[cliente_id], name) != getattr(theirs[cliente_id], name)
             ]
-            found.append(f"Cliente {cliente_id}: differs in {', '.join(columns)}")
+            # Equal in every field, the rows differ in the folded copies searches read.
+            named = ", ".join(columns) or "the folded copies of its text"
+            found.append(f"Cliente {cliente_id}: differs in {named}")
     if totals[0] != totals[1]:
         found.append(
             f"count of vigente Clientes: {totals[0]} in the table, {totals[1]} in the events"

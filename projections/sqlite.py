@@ -143,7 +143,10 @@ class SQLiteClientesView(SQLiteTrackingRecorder, ClientesView):
         return f"DELETE FROM {self.tables.rows} WHERE id IN ({_marks(ids)})", tuple(ids)
 
     def select_rows_not_in(self, other: Tables) -> str:
-        return f"{self._select} EXCEPT SELECT {COLUMN_LIST} FROM {other.rows}"
+        return (
+            f"SELECT {STORED_LIST} FROM {self.tables.rows}"
+            f" EXCEPT SELECT {STORED_LIST} FROM {other.rows}"
+        )
 
     def close(self) -> None:
         self.datastore.close()
