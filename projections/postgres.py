@@ -83,6 +83,7 @@ class PostgresClientesView(PostgresTrackingRecorder, ClientesView):
         self.select_total_statement = SQL(
             "SELECT coalesce(sum(vigentes), 0) AS total FROM {}"
         ).format(self.counts)
+        self.analyze_statement = SQL("ANALYZE {}").format(self.table)
         self.drop_statements = [
             SQL("DROP TABLE IF EXISTS {}, {}, {}").format(self.table, self.counts, self.tracking)
         ]

@@ -75,6 +75,7 @@ class SQLiteClientesView(SQLiteTrackingRecorder, ClientesView):
             "ON CONFLICT (span) DO UPDATE SET vigentes = vigentes + excluded.vigentes"
         )
         self.select_total_statement = f"SELECT coalesce(sum(vigentes), 0) AS total FROM {counts}"
+        self.analyze_statement = f"ANALYZE {rows}"
         self.trigrams = f"{rows}_nombre_trigrams"
         self.drop_statements = [
             f"DROP TABLE IF EXISTS {table}" for table in (*self.tables, self.trigrams)

@@ -63,6 +63,7 @@ class ClientesView(TrackingRecorder, ABC):
     update_counts_statement: Statement  # adds to a span's count
     select_total_statement: Statement
     drop_statements: list[Statement]
+    analyze_statement: Statement  # gathers the statistics the planner chooses indexes by
     lateral: str  # how a subquery in FROM may read the row before it
 
     @abstractmethod
@@ -191,6 +192,11 @@ class ClientesView(TrackingRecorder, ABC):
         """Drops the tables and creates them empty (for a table being rebuilt)."""
         self.drop()
         self.create_table()
+
+    def analyze(self) -> None:
+        """Brings the planner's statistics of the table up to date (after a bulk load)."""
+        with self._writing() as c:
+            c.execute(self.analyze_statement)
 
     def drop(self) -> None:
         """Drops the tables."""
