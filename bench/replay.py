@@ -13,7 +13,6 @@ Prints events/s and the ratios, and writes bench/results/replay-<time>.json.
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import time
 import uuid
@@ -25,7 +24,7 @@ from typing import Any
 from eventsourcing.persistence import Tracking
 
 from api.stores import Store
-from bench.run import ROOT, store
+from bench.run import store, write_report
 from commands import Cliente, Clientes, validate
 from projections import ClientesProjection, open_view
 from projections.replay import Replay
@@ -145,10 +144,7 @@ def main() -> None:
     }
     for key, value in report.items():
         print(f"{key:42} {value}")
-    out = ROOT / "bench" / "results" / f"replay-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps(report, indent=2))
-    print(f"written to {out.relative_to(ROOT)}")
+    write_report("replay", report)
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 import psycopg
 
@@ -193,10 +193,16 @@ def main() -> None:
                     results = measure(url, token, args.seconds, args.connections)
             report[kind] = [r.summary() for r in results]
             print_table(kind, results, baseline)
-    out = ROOT / "bench" / "results" / f"http-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    print()
+    write_report("http", report)
+
+
+def write_report(kind: str, report: dict[str, Any]) -> None:
+    """Writes a run's figures to bench/results/<kind>-<time>.json, and says where."""
+    out = ROOT / "bench" / "results" / f"{kind}-{time.strftime('%Y%m%d-%H%M%S')}.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(report, indent=2))
-    print(f"\nwritten to {out.relative_to(ROOT)}")
+    print(f"written to {out.relative_to(ROOT)}")
 
 
 def print_table(kind: str, results: list[Result], baseline: list[Result]) -> None:

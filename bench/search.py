@@ -11,17 +11,17 @@ total), and prints milliseconds per page. Writes bench/results/search-<time>.jso
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import statistics
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from eventsourcing.persistence import Tracking
 
-from bench.run import ROOT, store
+from bench.run import store, write_report
 from commands.validation import TipoCliente, TipoDocumento
 from projections import ClienteRow, ClientesView, open_view
 from projections.rows import RowChanges
@@ -107,7 +107,7 @@ def main() -> None:
     args = parser.parse_args()
     workdir = Path(f"/tmp/clientes-bench-{uuid.uuid4().hex[:8]}")
     workdir.mkdir()
-    report: dict[str, object] = {"store": args.store, "clientes": args.clientes}
+    report: dict[str, Any] = {"store": args.store, "clientes": args.clientes}
     with store(args.store, workdir) as chosen:
         view = open_view(chosen.env)
         try:
@@ -121,10 +121,7 @@ def main() -> None:
                 report[name] = {"ms": round(ms, 2), "found": total}
         finally:
             view.close()
-    out = ROOT / "bench" / "results" / f"search-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps(report, indent=2))
-    print(f"written to {out.relative_to(ROOT)}")
+    write_report("search", report)
 
 
 if __name__ == "__main__":
