@@ -71,9 +71,6 @@ class Replay:
                 projection.process_batch(batch)
                 events += len(batch)
                 self.on_progress(position, head)
-        # A table loaded in bulk has no statistics yet: without them the planner
-        # could not tell which index answers a search best.
-        self.scratch.analyze()
         with self.live.transaction() as within:
             # The events stored during the rebuild, applied while the live table waits.
             while batch := self._read(position):
@@ -87,6 +84,10 @@ class Replay:
                 differences = []
         if compare:
             self.scratch.drop()
+        else:
+            # A table loaded in bulk has no statistics yet: without them the planner
+            # could not tell which index answers a search best.
+            self.live.analyze()
         self.on_progress(position, position)
         return ReplayResult(events, position, time.monotonic() - started, differences)
 
