@@ -141,6 +141,22 @@ def test_the_totals_count_the_matches_only(
     assert (none["content"], none["totalElements"], none["totalPages"]) == ([], 0, 0)
 
 
+@pytest.mark.parametrize("sort", ["", "&sort=nombre,desc", "&sort=fechaCreacion"])
+def test_a_page_far_past_the_end_of_the_matches_is_empty(
+    client: Client, auth: dict[str, str], codes: dict[str, int], sort: str
+) -> None:
+    response = client.get(f"/api/clientes?q=huaman&page={2**62}&size=100{sort}", headers=auth)
+    assert response.status_code == 200
+    assert (response.json()["content"], response.json()["totalElements"]) == ([], 2)
+
+
+def test_head_answers_as_the_search_does(
+    client: Client, auth: dict[str, str], codes: dict[str, int]
+) -> None:
+    assert client.head("/api/clientes?q=huaman&sort=nombre", headers=auth).status_code == 200
+    assert client.head("/api/clientes?nombre=Rosa", headers=auth).status_code == 400
+
+
 def test_a_deactivated_or_renamed_cliente_is_found_as_it_is_now(
     client: Client, auth: dict[str, str], codes: dict[str, int]
 ) -> None:
