@@ -26,16 +26,11 @@ from commands.validation import (
     TIPOS_DOCUMENTO,
     Rule,
 )
-from projections.search import ClienteQuery, SortKey
+from projections.envelopes import camel
+from projections.search import SORTABLE, ClienteQuery, SortKey
 
 PAGING = ("page", "size")
-SORT_FIELDS = {
-    "id": "id",
-    "codigoCliente": "codigo_cliente",
-    "nombre": "nombre",
-    "fechaCreacion": "fecha_creacion",
-    "fechaModificacion": "fecha_modificacion",
-}
+SORT_FIELDS = {camel(name): name for name in SORTABLE}
 SORT_PATTERN = rf"^(?:{'|'.join(SORT_FIELDS)})(?:,(?:asc|desc))?$"
 SORT_MESSAGE = f"must be a field ({', '.join(SORT_FIELDS)}), alone or followed by ,asc or ,desc"
 

@@ -15,6 +15,8 @@ import msgspec
 # The row's fields searched as text; each has a folded copy in the table.
 SEARCHED = ("nombre", "codigo_cliente", "numero_documento")
 FOLDED_COLUMNS = tuple(f"{name}_folded" for name in SEARCHED)
+# The row's fields a list may be sorted by: each has an index, with the id after it.
+SORTABLE = ("id", "codigo_cliente", "nombre", "fecha_creacion", "fecha_modificacion")
 LIKE_WILDCARDS = str.maketrans({"\\": "\\\\", "%": "\\%", "_": "\\_"})
 
 
