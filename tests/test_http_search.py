@@ -68,6 +68,7 @@ def found(client: Client, auth: dict[str, str], query: str) -> list[str]:
         ("q=nº-45", ["acme_4"]),
         ("q=", EVERY),  # no filter
         ("q=%20%20", EVERY),
+        ("q=%CC%81", EVERY),  # an accent alone folds to nothing, which every text holds
     ],
 )
 def test_q_finds_text_in_the_nombre_and_the_start_of_codes_and_numbers(
