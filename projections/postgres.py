@@ -89,7 +89,13 @@ class PostgresClientesView(PostgresTrackingRecorder, ClientesView):
         ]
 
     def create_table(self) -> None:
-        super().create_table()
+        self.create_bare_tables()
+        self.add_search_indexes()
+
+    def create_bare_tables(self) -> None:
+        PostgresTrackingRecorder.create_table(self)
+
+    def add_search_indexes(self) -> None:
         with self.datastore.transaction(commit=True) as c:
             # A table made by an older release lacks the folded columns: they are
             # added, empty, until `clientes replay` makes the table anew.

@@ -98,17 +98,28 @@ class SQLiteClientesView(SQLiteTrackingRecorder, ClientesView):
         ]
 
     def create_table(self) -> None:
-        super().create_table()
+        self.create_bare_tables()
+        self.add_search_indexes()
+
+    def create_bare_tables(self) -> None:
+        SQLiteTrackingRecorder.create_table(self)
+
+    def add_search_indexes(self) -> None:
+        rows = self.tables.rows
         with self.transaction() as c:
             # A table made by an older release lacks the folded columns: they are
             # added, empty, until `clientes replay` makes the table anew.
-            c.execute(f"SELECT name FROM pragma_table_info('{self.tables.rows}')")
+            c.execute(f"SELECT name FROM pragma_table_info('{rows}')")
             present = {name for (name,) in c.fetchall()}
             for name in FOLDED_COLUMNS:
                 if name not in present:
-                    c.execute(f"ALTER TABLE {self.tables.rows} ADD COLUMN {name} TEXT")
+                    c.execute(f"ALTER TABLE {rows} ADD COLUMN {name} TEXT")
+            c.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (self.trigrams,))
+            trigrams_made = c.fetchone() is not None
             for statement in self.search_statements:
                 c.execute(statement)
+            if not trigrams_made:  # the rows already there, indexed at once
+                c.execute(f"INSERT INTO {self.trigrams} ({self.trigrams}) VALUES ('rebuild')")
 
     def statement(self, text: str) -> str:
         rows, counts, _ = self.tables

@@ -105,7 +105,15 @@ class ClientesView(TrackingRecorder, ABC):
     # The library's tracking recorder, which each store extends, provides these two.
     @abstractmethod
     def create_table(self) -> None:
-        """Creates the tables that are missing."""
+        """Creates the tables that are missing, ready for searches."""
+
+    @abstractmethod
+    def create_bare_tables(self) -> None:
+        """Creates the tables that are missing, without what searches read."""
+
+    @abstractmethod
+    def add_search_indexes(self) -> None:
+        """Adds what searches read: the folded columns the table lacks, and the indexes."""
 
     @abstractmethod
     def _insert_tracking(self, c: Cursor, tracking: Tracking) -> None: ...
@@ -188,10 +196,14 @@ class ClientesView(TrackingRecorder, ABC):
     def _insert(self, c: Cursor, rows: list[ClienteRow]) -> None:
         c.executemany(self.insert_rows_statement, [self._values(row) for row in rows])
 
-    def reset(self) -> None:
-        """Drops the tables and creates them empty (for a table being rebuilt)."""
+    def reset(self, *, searchable: bool = True) -> None:
+        """Drops the tables and creates them empty (for a table being rebuilt); the
+        search indexes only if ``searchable``: after a bulk load they are made faster."""
         self.drop()
-        self.create_table()
+        if searchable:
+            self.create_table()
+        else:
+            self.create_bare_tables()
 
     def analyze(self) -> None:
         """Brings the planner's statistics of the table up to date (after a bulk load)."""
