@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import anyio
 from litestar import Controller, Request, Response, delete, get, post, route
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.enums import HttpMethod
 from litestar.openapi import ResponseSpec
 from litestar.params import JSONBody, Parameter, QueryParameter
@@ -19,6 +19,7 @@ from api.bodies import checked_body
 from api.bootstrap import Services
 from api.conditional import IfMatch, IfNoneMatch, etag, parse_etags
 from api.errors import invalid_fields
+from api.filters import provide_filters
 from api.idempotency import IdempotencyKey, keyed_write
 from api.numbers import MAX_INT64
 from api.openapi import ClientesOperation, present_only, problems
@@ -30,6 +31,7 @@ from api.schemas import (
 )
 from commands import Cliente as ClienteAggregate
 from commands import ClienteNotFound
+from projections.search import ClienteQuery
 
 MAX_OFFSET = 2**62  # keeps page * size within the databases' 64-bit OFFSET
 
@@ -71,17 +73,19 @@ class ClienteController(Controller):
     @get(
         operation_class=ClientesOperation,
         operation_id="listClientes",
-        sync_to_thread=True,
+        dependencies={"filters": Provide(provide_filters, sync_to_thread=False)},
         responses=problems(400, 401, 403, 503),
     )
-    def list_clientes(
+    async def list_clientes(
         self,
         services: NamedDependency[Services],
+        filters: NamedDependency[ClienteQuery],
         page: Annotated[int, QueryParameter(ge=0, description="Zero-based page number")] = 0,
         size: Annotated[int, QueryParameter(ge=1, le=100, description="Clientes per page")] = 20,
     ) -> ClientePage:
-        """Vigente Clientes, in id order."""
-        rows, total = services.view.page(min(page * size, MAX_OFFSET), size)
+        """Vigente Clientes that match every filter given, in id order unless sort says
+        otherwise; the totals count the matches."""
+        rows, total = await services.reads.page(filters, min(page * size, MAX_OFFSET), size)
         return ClientePage(
             content=[Cliente.from_row(row) for row in rows],
             total_elements=total,

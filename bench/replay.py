@@ -164,7 +164,12 @@ def main() -> None:
     }
     for key, value in report.items():
         print(f"{key:42} {value}")
-    out = ROOT / "bench" / "results" / f"replay-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    write_report("replay", report)
+
+
+def write_report(kind: str, report: dict[str, Any]) -> None:
+    """Writes a run's figures to bench/results/<kind>-<time>.json, and says where."""
+    out = ROOT / "bench" / "results" / f"{kind}-{time.strftime('%Y%m%d-%H%M%S')}.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(report, indent=2))
     print(f"written to {out.relative_to(ROOT)}")

@@ -100,6 +100,11 @@ NUMERO_DOCUMENTO: Final[Mapping[str, Rule]] = {
     "OTRO": Rule(_trimmed(_text(20)), "must be 1 to 20 characters for OTRO"),
 }
 ANY_NUMERO_DOCUMENTO: Final = Rule(NUMERO_DOCUMENTO["OTRO"].pattern, "must be 1 to 20 characters")
+# Text to look Clientes up by; empty after trimming, it looks for nothing in particular.
+SEARCH_TEXT: Final = Rule(
+    _trimmed(_text(100), optional=True),
+    "must be at most 100 characters after trimming, none of them control",
+)
 
 RULES: Final[Mapping[str, Rule]] = {
     "codigo_cliente": CODIGO_CLIENTE,

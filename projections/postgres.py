@@ -14,18 +14,33 @@ from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 
 from projections.columns import column_definitions, column_types
-from projections.rows import COLUMNS, ClienteRow, RowChanges
+from projections.finding import INDEXES
+from projections.locks import advisory_key
+from projections.rows import COLUMNS, STORED_COLUMNS, ClienteRow, RowChanges
+from projections.search import FOLDED_COLUMNS, containing
 from projections.view import ClientesView, Params, Tables
 
 COLUMN_LIST = SQL(", ").join(map(Identifier, COLUMNS))
+STORED_LIST = SQL(", ").join(map(Identifier, STORED_COLUMNS))
 COLUMN_TYPES = {int: "bigint", str: "text", datetime: "timestamptz"}
-TABLE_COLUMNS = column_definitions(ClienteRow, COLUMN_TYPES, key="id")
-COPY_TYPES = column_types(ClienteRow, COLUMN_TYPES)  # in COLUMNS order, for a binary COPY
+# Folded text sorts by code point, as on every store, and its btree indexes serve prefixes.
+FOLDED_TYPE = 'text COLLATE "C"'
+TABLE_COLUMNS = ", ".join(
+    [
+        column_definitions(ClienteRow, COLUMN_TYPES, key="id"),
+        *(f"{name} {FOLDED_TYPE} NOT NULL" for name in FOLDED_COLUMNS),
+    ]
+)
+TRIGRAM_INDEX = "nombre_trgm"
+# The stored columns' types, in STORED_COLUMNS order, for a binary COPY.
+COPY_TYPES = [*column_types(ClienteRow, COLUMN_TYPES), *("text" for _ in FOLDED_COLUMNS)]
 COPY_FROM = 50  # rows in a batch from which COPY beats INSERTs
 
 
 class PostgresClientesView(PostgresTrackingRecorder, ClientesView):
     """Writes also notify ``channel`` with the new position, on commit."""
+
+    lateral = "LATERAL "
 
     def __init__(self, datastore: PostgresDatastore, *, table_name: str = "clientes") -> None:
         self.tables = Tables.named(table_name)
@@ -60,10 +75,10 @@ class PostgresClientesView(PostgresTrackingRecorder, ClientesView):
             "SELECT notification_id FROM {} WHERE application_name = %s FOR UPDATE"
         ).format(self.tracking)
         self.insert_rows_statement = SQL("INSERT INTO {} ({}) VALUES ({})").format(
-            self.table, COLUMN_LIST, SQL(", ").join(SQL("%s") for _ in COLUMNS)
+            self.table, STORED_LIST, SQL(", ").join(SQL("%s") for _ in STORED_COLUMNS)
         )
         self.copy_rows_statement = SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(
-            self.table, COLUMN_LIST
+            self.table, STORED_LIST
         )
         self.update_counts_statement = SQL(
             "INSERT INTO {} AS c VALUES (%s, %s) "
@@ -72,9 +87,72 @@ class PostgresClientesView(PostgresTrackingRecorder, ClientesView):
         self.select_total_statement = SQL(
             "SELECT coalesce(sum(vigentes), 0) AS total FROM {}"
         ).format(self.counts)
+        self.analyze_statement = SQL("ANALYZE {}").format(self.table)
         self.drop_statements = [
             SQL("DROP TABLE IF EXISTS {}, {}, {}").format(self.table, self.counts, self.tracking)
         ]
+
+    def create_table(self) -> None:
+        self.create_bare_tables()
+        self.add_search_indexes()
+
+    def create_bare_tables(self) -> None:
+        PostgresTrackingRecorder.create_table(self)
+
+    def add_search_indexes(self) -> None:
+        with self.datastore.transaction(commit=True) as c:
+            # A table made by an older release lacks the folded columns: they are
+            # added, empty, until `clientes replay` makes the table anew.
+            c.execute(
+                "SELECT column_name FROM information_schema.columns "
+                "WHERE table_schema = %s AND table_name = %s",
+                (self.schema, self.tables.rows),
+            )
+            present = {record["column_name"] for record in c.fetchall()}
+            for name in FOLDED_COLUMNS:
+                if name not in present:
+                    c.execute(
+                        SQL("ALTER TABLE {} ADD COLUMN {} {}").format(
+                            self.table, Identifier(name), SQL(FOLDED_TYPE)
+                        )
+                    )
+            for suffix, columns in INDEXES.items():
+                c.execute(
+                    SQL("CREATE INDEX IF NOT EXISTS {} ON {} ({})").format(
+                        Identifier(f"{self.tables.rows}_{suffix}"), self.table, SQL(columns)
+                    )
+                )
+            c.execute(
+                SQL("CREATE INDEX IF NOT EXISTS {} ON {} USING gin (nombre_folded {})").format(
+                    Identifier(f"{self.tables.rows}_{TRIGRAM_INDEX}"),
+                    self.table,
+                    Identifier(self._trigram_schema(c), "gin_trgm_ops"),
+                )
+            )
+
+    def _trigram_schema(self, c: Cursor[DictRow]) -> str:
+        """The schema of pg_trgm's operators, which are made there if no schema has them."""
+        # One session at a time, in the whole database: the extension is not per schema.
+        c.execute("SELECT pg_advisory_xact_lock(%s)", (advisory_key("pg_trgm"),))
+        c.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        c.execute(
+            "SELECT nspname FROM pg_extension JOIN pg_namespace ON pg_namespace.oid = extnamespace"
+            " WHERE extname = 'pg_trgm'"
+        )
+        record = c.fetchone()
+        assert record is not None  # made just now if it was missing
+        return str(record["nspname"])
+
+    def statement(self, text: str) -> Composed:
+        return SQL(text).format(rows=self.table, counts=self.counts)
+
+    def mark(self, name: str) -> str:
+        return f"%({name})s"
+
+    def nombre_contains(self, text: str, params: dict[str, Any]) -> str:
+        # The trigram index serves LIKE, whose escape character is the backslash.
+        params["contains"] = containing(text)
+        return "nombre_folded LIKE %(contains)s"
 
     def select_rows(self, ids: Collection[int]) -> tuple[Composed, tuple[list[int]]]:
         return self._select + SQL(" WHERE id = ANY(%s)"), (list(ids),)
@@ -83,8 +161,8 @@ class PostgresClientesView(PostgresTrackingRecorder, ClientesView):
         return SQL("DELETE FROM {} WHERE id = ANY(%s)").format(self.table), (list(ids),)
 
     def select_rows_not_in(self, other: Tables) -> Composed:
-        return self._select + SQL(" EXCEPT SELECT {} FROM {}").format(
-            COLUMN_LIST, Identifier(self.schema, other.rows)
+        return SQL("SELECT {} FROM {} EXCEPT SELECT {} FROM {}").format(
+            STORED_LIST, self.table, STORED_LIST, Identifier(self.schema, other.rows)
         )
 
     def close(self) -> None:
@@ -132,9 +210,10 @@ class PostgresClientesView(PostgresTrackingRecorder, ClientesView):
                 )
             )
             self._rename_index(within, f"{old}_pkey", f"{new}_pkey")
-        self._rename_index(
-            within, f"{other.tables.rows}_codigo_key", f"{self.tables.rows}_codigo_key"
-        )
+        for suffix in ["codigo_key", *INDEXES, TRIGRAM_INDEX]:
+            self._rename_index(
+                within, f"{other.tables.rows}_{suffix}", f"{self.tables.rows}_{suffix}"
+            )
 
     def _rename_index(self, within: Cursor[DictRow], old: str, new: str) -> None:
         within.execute(

@@ -19,6 +19,7 @@ from psycopg.sql import SQL, Composed
 from psycopg_pool import AsyncConnectionPool
 
 from projections.rows import ClienteRow
+from projections.search import ClienteQuery
 from projections.view import ClientesView
 
 POOL_TIMEOUT = 5.0  # seconds a read waits for a connection before it answers 503
@@ -37,6 +38,11 @@ class Reads(Protocol):
 
     async def events(self, originator_id: UUID, after: int, limit: int) -> list[StoredEvent]:
         """An aggregate's stored events after version ``after``, oldest first."""
+
+    async def page(
+        self, query: ClienteQuery, offset: int, limit: int
+    ) -> tuple[list[ClienteRow], int]:
+        """The Clientes ``query`` finds, in its order, from ``offset``, and how many it finds."""
         ...
 
 
@@ -61,6 +67,11 @@ class ThreadReads:
             return list(self.recorder.select_events(originator_id, gt=after, limit=limit))
 
         return await anyio.to_thread.run_sync(select)
+
+    async def page(
+        self, query: ClienteQuery, offset: int, limit: int
+    ) -> tuple[list[ClienteRow], int]:
+        return await anyio.to_thread.run_sync(self.view.page, offset, limit, query)
 
 
 class PoolReads:
@@ -110,3 +121,12 @@ class PoolReads:
             )
             for r in records
         ]
+
+    async def page(
+        self, query: ClienteQuery, offset: int, limit: int
+    ) -> tuple[list[ClienteRow], int]:
+        statement, params = self.view.select_page(query, offset, limit)
+        async with self.pool.connection() as conn:
+            cursor = await conn.execute(statement, params, prepare=True)
+            records = await cursor.fetchall()
+        return self.view.page_of(records)

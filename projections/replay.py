@@ -58,7 +58,8 @@ class Replay:
 
     def _run(self, *, compare: bool) -> ReplayResult:
         started = time.monotonic()
-        self.scratch.reset()
+        # Indexed once loaded: building an index at once beats keeping it row by row.
+        self.scratch.reset(searchable=False)
         projection = ClientesProjection(self.scratch)
         head = self.recorder.max_notification_id() or 0
         position, events = 0, 0
@@ -71,6 +72,8 @@ class Replay:
                 projection.process_batch(batch)
                 events += len(batch)
                 self.on_progress(position, head)
+        if not compare:
+            self.scratch.add_search_indexes()
         with self.live.transaction() as within:
             # The events stored during the rebuild, applied while the live table waits.
             while batch := self._read(position):
@@ -84,6 +87,10 @@ class Replay:
                 differences = []
         if compare:
             self.scratch.drop()
+        else:
+            # A table loaded in bulk has no statistics yet: without them the planner
+            # could not tell which index answers a search best.
+            self.live.analyze()
         self.on_progress(position, position)
         return ReplayResult(events, position, time.monotonic() - started, differences)
 

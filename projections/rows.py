@@ -8,6 +8,7 @@ from datetime import datetime
 import msgspec
 
 from commands import ClienteDatos
+from projections.search import FOLDED_COLUMNS
 
 
 class ClienteRow(ClienteDatos, frozen=True, kw_only=True):
@@ -22,6 +23,8 @@ class ClienteRow(ClienteDatos, frozen=True, kw_only=True):
 
 COLUMNS = ClienteRow.__struct_fields__
 DATOS_COLUMNS = ClienteDatos.__struct_fields__  # what the Cliente's own data fills
+# What the table stores of each row: its fields, then the folded copies searches read.
+STORED_COLUMNS = (*COLUMNS, *FOLDED_COLUMNS)
 TIMES = tuple(f.name for f in msgspec.structs.fields(ClienteRow) if f.type is datetime)
 
 # The read table keeps how many vigente Clientes each span of ids holds, so that
@@ -112,7 +115,9 @@ def describe_differences(
                 for name in COLUMNS
                 if getattr(mine[cliente_id], name) != getattr(theirs[cliente_id], name)
             ]
-            found.append(f"Cliente {cliente_id}: differs in {', '.join(columns)}")
+            # Equal in every field, the rows differ in the folded copies searches read.
+            named = ", ".join(columns) or "the folded copies of its text"
+            found.append(f"Cliente {cliente_id}: differs in {named}")
     if totals[0] != totals[1]:
         found.append(
             f"count of vigente Clientes: {totals[0]} in the table, {totals[1]} in the events"

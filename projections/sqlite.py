@@ -10,13 +10,22 @@ from typing import Any
 from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore, SQLiteTrackingRecorder
 
 from projections.columns import column_definitions
-from projections.rows import COLUMNS, ClienteRow
+from projections.finding import INDEXES
+from projections.rows import COLUMNS, STORED_COLUMNS, ClienteRow
+from projections.search import FOLDED_COLUMNS, containing
 from projections.view import ClientesView, Tables
 
 COLUMN_LIST = ", ".join(COLUMNS)
+STORED_LIST = ", ".join(STORED_COLUMNS)
 # Times are ISO 8601 text; INTEGER PRIMARY KEY makes the id the table's rowid.
 COLUMN_TYPES = {int: "INTEGER", str: "TEXT", datetime: "TEXT"}
-TABLE_COLUMNS = column_definitions(ClienteRow, COLUMN_TYPES, key="id")
+TABLE_COLUMNS = ", ".join(
+    [
+        column_definitions(ClienteRow, COLUMN_TYPES, key="id"),
+        *(f"{name} TEXT NOT NULL" for name in FOLDED_COLUMNS),
+    ]
+)
+TRIGRAMS = 3  # the shortest text the trigram index can find; shorter text is looked for row by row
 
 
 class SQLiteClientesView(SQLiteTrackingRecorder, ClientesView):
@@ -24,6 +33,8 @@ class SQLiteClientesView(SQLiteTrackingRecorder, ClientesView):
     ``tracking``; each read table here keeps its own, as on PostgreSQL, so
     that a table rebuilt beside the live one starts from nothing.
     """
+
+    lateral = ""
 
     def __init__(self, datastore: SQLiteDatastore, *, table_name: str = "clientes") -> None:
         # Named before the library's constructor, which asks for the tables to create.
@@ -57,14 +68,73 @@ class SQLiteClientesView(SQLiteTrackingRecorder, ClientesView):
             f"SELECT notification_id FROM {tracking} WHERE application_name = ?"
         )
         self.insert_rows_statement = (
-            f"INSERT INTO {rows} ({COLUMN_LIST}) VALUES ({_marks(COLUMNS)})"
+            f"INSERT INTO {rows} ({STORED_LIST}) VALUES ({_marks(STORED_COLUMNS)})"
         )
         self.update_counts_statement = (
             f"INSERT INTO {counts} VALUES (?, ?) "
             "ON CONFLICT (span) DO UPDATE SET vigentes = vigentes + excluded.vigentes"
         )
         self.select_total_statement = f"SELECT coalesce(sum(vigentes), 0) AS total FROM {counts}"
-        self.drop_statements = [f"DROP TABLE IF EXISTS {table}" for table in self.tables]
+        self.analyze_statement = f"ANALYZE {rows}"
+        self.trigrams = f"{rows}_nombre_trigrams"
+        self.drop_statements = [
+            f"DROP TABLE IF EXISTS {table}" for table in (*self.tables, self.trigrams)
+        ]
+        # The folded nombre's trigrams, an FTS5 index of the table's own column kept
+        # by triggers: the projection only ever inserts and deletes rows.
+        self.search_statements = [
+            *(
+                f"CREATE INDEX IF NOT EXISTS {rows}_{suffix} ON {rows} ({columns})"
+                for suffix, columns in INDEXES.items()
+            ),
+            f"CREATE VIRTUAL TABLE IF NOT EXISTS {self.trigrams} USING fts5("
+            f"nombre_folded, content='{rows}', content_rowid='id', tokenize='trigram')",
+            f"CREATE TRIGGER IF NOT EXISTS {self.trigrams}_insert AFTER INSERT ON {rows} BEGIN"
+            f" INSERT INTO {self.trigrams} (rowid, nombre_folded)"
+            " VALUES (new.id, new.nombre_folded); END",
+            f"CREATE TRIGGER IF NOT EXISTS {self.trigrams}_delete AFTER DELETE ON {rows} BEGIN"
+            f" INSERT INTO {self.trigrams} ({self.trigrams}, rowid, nombre_folded)"
+            " VALUES ('delete', old.id, old.nombre_folded); END",
+        ]
+
+    def create_table(self) -> None:
+        self.create_bare_tables()
+        self.add_search_indexes()
+
+    def create_bare_tables(self) -> None:
+        SQLiteTrackingRecorder.create_table(self)
+
+    def add_search_indexes(self) -> None:
+        rows = self.tables.rows
+        with self.transaction() as c:
+            # A table made by an older release lacks the folded columns: they are
+            # added, empty, until `clientes replay` makes the table anew.
+            c.execute(f"SELECT name FROM pragma_table_info('{rows}')")
+            present = {name for (name,) in c.fetchall()}
+            for name in FOLDED_COLUMNS:
+                if name not in present:
+                    c.execute(f"ALTER TABLE {rows} ADD COLUMN {name} TEXT")
+            c.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (self.trigrams,))
+            trigrams_made = c.fetchone() is not None
+            for statement in self.search_statements:
+                c.execute(statement)
+            if not trigrams_made:  # the rows already there, indexed at once
+                c.execute(f"INSERT INTO {self.trigrams} ({self.trigrams}) VALUES ('rebuild')")
+
+    def statement(self, text: str) -> str:
+        rows, counts, _ = self.tables
+        return text.format(rows=rows, counts=counts)
+
+    def mark(self, name: str) -> str:
+        return f":{name}"
+
+    def nombre_contains(self, text: str, params: dict[str, Any]) -> str:
+        if len(text) < TRIGRAMS:
+            params["contains"] = containing(text)
+            return "nombre_folded LIKE :contains ESCAPE '\\'"
+        # A phrase of the trigram tokenizer matches where the text occurs whole.
+        params["phrase"] = '"' + text.replace('"', '""') + '"'
+        return f"id IN (SELECT rowid FROM {self.trigrams} WHERE {self.trigrams} MATCH :phrase)"
 
     def construct_create_table_statements(self) -> list[str]:
         rows, counts, tracking = self.tables
@@ -85,7 +155,10 @@ class SQLiteClientesView(SQLiteTrackingRecorder, ClientesView):
         return f"DELETE FROM {self.tables.rows} WHERE id IN ({_marks(ids)})", tuple(ids)
 
     def select_rows_not_in(self, other: Tables) -> str:
-        return f"{self._select} EXCEPT SELECT {COLUMN_LIST} FROM {other.rows}"
+        return (
+            f"SELECT {STORED_LIST} FROM {self.tables.rows}"
+            f" EXCEPT SELECT {STORED_LIST} FROM {other.rows}"
+        )
 
     def close(self) -> None:
         self.datastore.close()
@@ -115,13 +188,17 @@ class SQLiteClientesView(SQLiteTrackingRecorder, ClientesView):
 
     def replace_with(self, within: SQLiteCursor, other: ClientesView) -> None:
         # Copies rather than renames: an index cannot be renamed in SQLite, and the
-        # embedded store's tables are small enough to copy in the swap. The columns
-        # are named: a table created by an older release may have another order.
-        columns = (COLUMN_LIST, "span, vigentes", "application_name, notification_id")
+        # embedded store's tables are small enough to copy in the swap. The live
+        # tables are made anew first, as this release makes them: one made by an
+        # older release may lack columns or have them in another order.
+        remade = [*self.drop_statements, *self.construct_create_table_statements()]
+        for statement in [*remade, *self.search_statements]:
+            within.execute(statement)
+        columns = (STORED_LIST, "span, vigentes", "application_name, notification_id")
         for mine, theirs, names in zip(self.tables, other.tables, columns, strict=True):
-            within.execute(f"DELETE FROM {mine}")
             within.execute(f"INSERT INTO {mine} ({names}) SELECT {names} FROM {theirs}")
-            within.execute(f"DROP TABLE {theirs}")
+        for statement in other.drop_statements:
+            within.execute(statement)
 
     def _values(self, row: ClienteRow) -> tuple[Any, ...]:
         values = super()._values(row)

@@ -17,7 +17,9 @@ from typing import Any, NamedTuple
 import msgspec
 from eventsourcing.persistence import Tracking, TrackingRecorder
 
+from projections.finding import page_statement
 from projections.rows import COLUMNS, SPAN, TIMES, ClienteRow, RowChanges, describe_differences
+from projections.search import EVERY_CLIENTE, ClienteQuery, folded_values
 
 # A cursor of the view's database, inside a transaction the caller holds.
 Cursor = Any
@@ -55,12 +57,14 @@ class ClientesView(TrackingRecorder, ABC):
     # Set by each store, for its own tables.
     tables: Tables
     select_row_statement: Statement  # the row of one id
-    select_page_statement: Statement  # each record with the total; a null id if none is left
+    select_page_statement: Statement  # in id order, unfiltered: each record with the total
     select_position_statement: Statement  # no other writer moves it until this one commits
     insert_rows_statement: Statement
     update_counts_statement: Statement  # adds to a span's count
     select_total_statement: Statement
     drop_statements: list[Statement]
+    analyze_statement: Statement  # gathers the statistics the planner chooses indexes by
+    lateral: str  # how a subquery in FROM may read the row before it
 
     @abstractmethod
     def select_rows(self, ids: Collection[int]) -> tuple[Statement, Params]:
@@ -69,6 +73,18 @@ class ClientesView(TrackingRecorder, ABC):
     @abstractmethod
     def delete_rows(self, ids: Collection[int]) -> tuple[Statement, Params]:
         """Deletes the rows of ``ids``."""
+
+    @abstractmethod
+    def statement(self, text: str) -> Statement:
+        """The store's statement of ``text``, whose ``{rows}`` and ``{counts}`` name its tables."""
+
+    @abstractmethod
+    def mark(self, name: str) -> str:
+        """The placeholder of the parameter ``name``."""
+
+    @abstractmethod
+    def nombre_contains(self, text: str, params: dict[str, Any]) -> str:
+        """The condition that the folded nombre contains ``text``; adds its params."""
 
     @abstractmethod
     def select_rows_not_in(self, other: Tables) -> Statement:
@@ -89,7 +105,15 @@ class ClientesView(TrackingRecorder, ABC):
     # The library's tracking recorder, which each store extends, provides these two.
     @abstractmethod
     def create_table(self) -> None:
-        """Creates the tables that are missing."""
+        """Creates the tables that are missing, ready for searches."""
+
+    @abstractmethod
+    def create_bare_tables(self) -> None:
+        """Creates the tables that are missing, without what searches read."""
+
+    @abstractmethod
+    def add_search_indexes(self) -> None:
+        """Adds what searches read: the folded columns the table lacks, and the indexes."""
 
     @abstractmethod
     def _insert_tracking(self, c: Cursor, tracking: Tracking) -> None: ...
@@ -118,14 +142,30 @@ class ClientesView(TrackingRecorder, ABC):
         rows = self._fetch(self.select_row_statement, (cliente_id,))
         return rows[0] if rows else None
 
-    def page(self, offset: int, limit: int) -> tuple[list[ClienteRow], int]:
-        """Rows in id order from ``offset``, and the total, from one snapshot."""
-        # One statement: the total is the sum of the spans' counts, and the page
-        # starts in the span that holds row number ``offset``, skipping fewer than
-        # SPAN rows rather than ``offset`` of them.
-        params = {"offset": offset, "limit": limit, "span": SPAN}
+    def page(
+        self, offset: int, limit: int, query: ClienteQuery = EVERY_CLIENTE
+    ) -> tuple[list[ClienteRow], int]:
+        """The rows ``query`` finds, in its order, from ``offset``, and how many it
+        finds, from one snapshot."""
+        statement, params = self.select_page(query, offset, limit)
         with self._reading() as c:
-            records = self._query(c, self.select_page_statement, params)
+            return self.page_of(self._query(c, statement, params))
+
+    def select_page(
+        self, query: ClienteQuery, offset: int, limit: int
+    ) -> tuple[Statement, dict[str, Any]]:
+        """The statement of a page and its parameters."""
+        params: dict[str, Any] = {"offset": offset, "limit": limit}
+        if not query.filtered and query.in_id_order:
+            # The total is the sum of the spans' counts, and the page starts in the
+            # span that holds row number ``offset``, skipping fewer than SPAN rows
+            # rather than ``offset`` of them.
+            return self.select_page_statement, {**params, "span": SPAN}
+        text, found = page_statement(query, self)
+        return self.statement(text), {**params, **found}
+
+    def page_of(self, records: list[Any]) -> tuple[list[ClienteRow], int]:
+        """The rows and the total of a page statement's records."""
         total = int(records[0]["total"]) if records else 0
         return [self.row(r) for r in records if r["id"] is not None], total
 
@@ -156,10 +196,19 @@ class ClientesView(TrackingRecorder, ABC):
     def _insert(self, c: Cursor, rows: list[ClienteRow]) -> None:
         c.executemany(self.insert_rows_statement, [self._values(row) for row in rows])
 
-    def reset(self) -> None:
-        """Drops the tables and creates them empty (for a table being rebuilt)."""
+    def reset(self, *, searchable: bool = True) -> None:
+        """Drops the tables and creates them empty (for a table being rebuilt); the
+        search indexes only if ``searchable``: after a bulk load they are made faster."""
         self.drop()
-        self.create_table()
+        if searchable:
+            self.create_table()
+        else:
+            self.create_bare_tables()
+
+    def analyze(self) -> None:
+        """Brings the planner's statistics of the table up to date (after a bulk load)."""
+        with self._writing() as c:
+            c.execute(self.analyze_statement)
 
     def drop(self) -> None:
         """Drops the tables."""
@@ -197,8 +246,8 @@ class ClientesView(TrackingRecorder, ABC):
         return list(c.fetchall())
 
     def _values(self, row: ClienteRow) -> tuple[Any, ...]:
-        """A row's values in the order of COLUMNS, as the store takes them."""
-        return msgspec.structs.astuple(row)
+        """A row's values in the order of STORED_COLUMNS, as the store takes them."""
+        return (*msgspec.structs.astuple(row), *folded_values(row))
 
     def row(self, record: Any) -> ClienteRow:
         """A row from a record of its columns, by name."""

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import sqlite3
+from typing import Any
 
 import psycopg
+from psycopg.sql import SQL
 
 from api.stores import Store
 from api.stores.postgres import PostgresStore
@@ -42,3 +44,20 @@ def table_names(store: Store) -> list[str]:
             query = "SELECT tablename FROM pg_tables WHERE schemaname = %s"
             rows = conn.execute(query, (store.schema,)).fetchall()
     return [name for (name,) in rows]
+
+
+def plan(store: Store, statement: Any, params: dict[str, Any]) -> str:
+    """How the store would run a statement of the read table, in its own words.
+
+    On PostgreSQL sequential scans are priced out, so that the plan shows an
+    index wherever one could answer, however few rows the test's table holds.
+    """
+    if isinstance(store, SQLiteStore):
+        with sqlite3.connect(store.path) as conn:
+            rows = conn.execute(f"EXPLAIN QUERY PLAN {statement}", params).fetchall()
+        return "\n".join(row[3] for row in rows)
+    assert isinstance(store, PostgresStore)
+    with psycopg.connect(store.conninfo) as conn:
+        conn.execute("SET enable_seqscan = off")
+        lines = conn.execute(SQL("EXPLAIN ") + statement, params).fetchall()
+    return "\n".join(line for (line,) in lines)

@@ -12,6 +12,7 @@ from commands.validation import FIELDS
 from projections import postgres, sqlite
 from projections.columns import column_definitions
 from projections.rows import COLUMNS, DATOS_COLUMNS
+from projections.search import FOLDED_COLUMNS
 
 TYPES = {int: "INT", str: "TXT", datetime: "TS"}
 
@@ -49,24 +50,28 @@ def test_the_row_is_the_clientes_data_with_its_id_version_and_times() -> None:
 )
 def test_each_store_names_every_field_of_the_row_once(table_columns: str) -> None:
     columns = {column.split()[0]: column for column in table_columns.split(", ")}
-    assert list(columns) == ["id", *(name for name in COLUMNS if name != "id")]
+    assert list(columns) == ["id", *(name for name in COLUMNS if name != "id"), *FOLDED_COLUMNS]
     assert columns["id"].endswith("PRIMARY KEY")
     nullable = {name for name, column in columns.items() if not column.endswith(("NULL", "KEY"))}
     assert nullable == {"direccion", "telefono", "email", "contacto_representante"}
 
 
-def test_the_tables_are_the_ones_earlier_releases_created() -> None:
+def test_the_tables_are_the_ones_earlier_releases_created_and_the_folded_copies() -> None:
     assert sqlite.TABLE_COLUMNS == (
         "id INTEGER PRIMARY KEY, codigo_cliente TEXT NOT NULL, nombre TEXT NOT NULL, "
         "tipo_cliente TEXT NOT NULL, tipo_documento TEXT NOT NULL, "
         "numero_documento TEXT NOT NULL, direccion TEXT, telefono TEXT, email TEXT, "
         "contacto_representante TEXT, version INTEGER NOT NULL, "
-        "fecha_creacion TEXT NOT NULL, fecha_modificacion TEXT NOT NULL"
+        "fecha_creacion TEXT NOT NULL, fecha_modificacion TEXT NOT NULL, "
+        "nombre_folded TEXT NOT NULL, codigo_cliente_folded TEXT NOT NULL, "
+        "numero_documento_folded TEXT NOT NULL"
     )
     assert postgres.TABLE_COLUMNS == (
         "id bigint PRIMARY KEY, codigo_cliente text NOT NULL, nombre text NOT NULL, "
         "tipo_cliente text NOT NULL, tipo_documento text NOT NULL, "
         "numero_documento text NOT NULL, direccion text, telefono text, email text, "
         "contacto_representante text, version bigint NOT NULL, "
-        "fecha_creacion timestamptz NOT NULL, fecha_modificacion timestamptz NOT NULL"
+        "fecha_creacion timestamptz NOT NULL, fecha_modificacion timestamptz NOT NULL, "
+        'nombre_folded text COLLATE "C" NOT NULL, codigo_cliente_folded text COLLATE "C" NOT NULL, '
+        'numero_documento_folded text COLLATE "C" NOT NULL'
     )

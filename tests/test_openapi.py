@@ -9,8 +9,17 @@ import pytest
 from litestar.testing import TestClient
 
 from api.conditional import ETAGS_PATTERN
+from api.filters import KNOWN, SORT_PATTERN
 from api.numbers import MAX_INT64
-from commands.validation import NUMERO_DOCUMENTO, RULES
+from commands.validation import (
+    ANY_NUMERO_DOCUMENTO,
+    CODIGO_CLIENTE,
+    NUMERO_DOCUMENTO,
+    RULES,
+    SEARCH_TEXT,
+    TIPOS_CLIENTE,
+    TIPOS_DOCUMENTO,
+)
 
 pytestmark = pytest.mark.parametrize("store_kind", ["sqlite"])
 
@@ -231,3 +240,18 @@ def test_the_docs_ui_loads_everything_from_the_service(client: TestClient[Any]) 
         assert client.get(asset).status_code == 200, asset
     assert "http://" not in page.text
     assert "https://" not in page.text
+
+
+def test_the_list_documents_exactly_the_parameters_it_takes(document: dict[str, Any]) -> None:
+    parameters = {
+        p["name"]: p["schema"] for p in document["paths"]["/api/clientes"]["get"]["parameters"]
+    }
+    assert set(parameters) == KNOWN
+    assert parameters["q"]["pattern"] == SEARCH_TEXT.pattern
+    assert parameters["codigoCliente"]["pattern"] == CODIGO_CLIENTE.pattern
+    assert parameters["numeroDocumento"]["pattern"] == ANY_NUMERO_DOCUMENTO.pattern
+    assert parameters["tipoCliente"]["enum"] == list(TIPOS_CLIENTE)
+    assert parameters["tipoDocumento"]["enum"] == list(TIPOS_DOCUMENTO)
+    assert parameters["sort"]["type"] == "array"
+    assert parameters["sort"]["items"]["pattern"] == SORT_PATTERN
+    assert not any("oneOf" in schema for schema in parameters.values())

@@ -11,6 +11,7 @@ from api.bootstrap import Services
 from commands import Cliente, validate
 from projections import ClientesProjection
 from projections.rows import SPAN
+from projections.search import ClienteQuery, SortKey
 from tests.support import fields
 
 
@@ -46,3 +47,23 @@ def test_every_page_is_the_slice_of_the_ordered_rows(
 def test_a_page_past_the_end_is_empty(services: Services, spread: list[int]) -> None:
     assert services.view.page(len(spread), 20) == ([], len(spread))
     assert services.view.page(2**62, 20) == ([], len(spread))
+
+
+@pytest.mark.parametrize(
+    ("sort", "reverse"),
+    [
+        ((SortKey("codigo_cliente", descending=True),), True),  # codes grow with the ids
+        ((SortKey("nombre"),), False),  # every nombre alike: the ids decide
+        ((SortKey("nombre", descending=True), SortKey("id", descending=True)), True),
+    ],
+)
+def test_paging_through_found_rows_visits_each_once_in_order(
+    services: Services, spread: list[int], sort: tuple[SortKey, ...], reverse: bool
+) -> None:
+    query = ClienteQuery(text="cli-", tipo_documento="DNI", sort=sort)
+    seen: list[int] = []
+    for offset in range(0, len(spread) + 100, 100):
+        rows, total = services.view.page(offset, 100, query)
+        assert total == len(spread)
+        seen += [row.id for row in rows]
+    assert seen == sorted(spread, reverse=reverse)

@@ -14,6 +14,8 @@ from api.bootstrap import Services
 from commands import ClienteNotFound, Clientes
 from projections import ClienteRow, ClientesProjection, open_view
 from projections.replay import Replay
+from projections.rows import COLUMNS, STORED_COLUMNS
+from projections.search import ClienteQuery
 from tests.conftest import SECRET
 from tests.server import CLIENTES, server_env
 from tests.stores import execute
@@ -164,7 +166,7 @@ def test_a_live_table_with_its_columns_in_another_order_is_checked_and_replaced(
     services: Services, live: Positions
 ) -> None:
     live.wait_for(write_history(services.clientes))
-    reordered = ", ".join(reversed(ClienteRow.__struct_fields__))
+    reordered = ", ".join(reversed(STORED_COLUMNS))
     execute(
         services.settings.store,
         f"CREATE TABLE clientes_reordered AS SELECT {reordered} FROM clientes",
@@ -177,3 +179,28 @@ def test_a_live_table_with_its_columns_in_another_order_is_checked_and_replaced(
     position = services.clientes.create_cliente(fields(codigo_cliente="AFTER"), "a").position
     live.wait_for(position)
     assert any(row.codigo_cliente == "AFTER" for row in everything(services.view)[0])
+
+
+def test_a_table_of_an_older_release_is_completed_at_start_and_made_anew_by_replay(
+    services: Services, live: Positions
+) -> None:
+    live.wait_for(write_history(services.clientes))
+    # As an older release left it: no folded copies, no indexes for searching.
+    execute(
+        services.settings.store,
+        f"CREATE TABLE clientes_older AS SELECT {', '.join(COLUMNS)} FROM clientes",
+        "DROP TABLE clientes",
+        "ALTER TABLE clientes_older RENAME TO clientes",
+    )
+    open_view(services.settings.store.env).close()  # as a process starting does
+    nahui = ClienteQuery(text="NAHUI")
+    created = services.clientes.create_cliente(fields(nombre="Juana Quispe Ñahui"), "a")
+    live.wait_for(created.position)
+    assert [row.nombre for row in services.view.page(0, 100, nahui)[0]] == ["Juana Quispe Ñahui"]
+    differences = replay(services, "clientes_check").check().differences
+    assert len(differences) == 11  # every row of the older table
+    assert all(d.endswith("differs in the folded copies of its text") for d in differences)
+    replay(services).rebuild()
+    rows, total = services.view.page(0, 100, ClienteQuery(text="QUISPE"))
+    assert (len(rows), total) == (11, 11)
+    assert replay(services, "clientes_check").check().differences == []

@@ -28,6 +28,15 @@ from projections.postgres import PostgresClientesView
 from projections.reads import PoolReads, Reads
 from projections.view import ClientesView
 
+# Whether pg_trgm, which the read table's search indexes use, is there or can be made;
+# and whether the server has it at all.
+TRIGRAMS_USABLE = (
+    "SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'),"
+    " has_database_privilege(current_database(), 'CREATE')"
+    "   AND EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'pg_trgm'),"
+    " EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'pg_trgm')"
+)
+
 
 class PostgresIdSequence:
     """A PostgreSQL sequence that steps by a block: one nextval reserves a whole block."""
@@ -85,6 +94,7 @@ class PostgresStore(Store):
             with psycopg.connect(self.conninfo, connect_timeout=5) as conn:
                 query = "SELECT 1 FROM pg_namespace WHERE nspname = %s"
                 found = conn.execute(query, (self.schema,)).fetchone()
+                trigrams = conn.execute(TRIGRAMS_USABLE).fetchone()
         except psycopg.OperationalError as error:
             raise StoreUnusable(
                 f"CLIENTES_DATABASE_URL: cannot connect to PostgreSQL {where}: {_reason(error)}"
@@ -93,6 +103,16 @@ class PostgresStore(Store):
             raise StoreUnusable(
                 f"CLIENTES_DATABASE_SCHEMA: there is no schema {self.schema!r} in {where}; "
                 f'create it (CREATE SCHEMA "{self.schema}") or name one that exists'
+            )
+        if trigrams is not None and not any(trigrams[:2]):
+            reason = (
+                "the role may not create it: run CREATE EXTENSION pg_trgm as an administrator"
+                if trigrams[2]
+                else "the server does not have it: install PostgreSQL's contrib modules"
+            )
+            raise StoreUnusable(
+                f"CLIENTES_DATABASE_URL: the search of Clientes needs the extension pg_trgm "
+                f"in {where}; {reason}"
             )
 
     @contextmanager

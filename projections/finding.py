@@ -1,0 +1,99 @@
+"""The statement of a page of found Clientes, written once for every store.
+
+Every condition is one an index answers: the folded nombre through a trigram
+index, a prefix of the folded code or number as a range of a btree index,
+exact values through their own indexes; the order is that of a btree index
+on the sort key and the id, so that a page is read from the index in order.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from projections.rows import COLUMNS
+from projections.search import ClienteQuery, fold, prefix_end
+
+# Text sorts by its folded copy: case and accents aside, as the search sees it.
+SORT_COLUMNS = {"nombre": "nombre_folded", "codigo_cliente": "codigo_cliente_folded"}
+PREFIXED = ("codigo_cliente_folded", "numero_documento_folded")
+
+
+class Dialect(Protocol):
+    """What a store's SQL needs said its own way."""
+
+    lateral: str  # how a subquery in FROM may read the row before it
+
+    def mark(self, name: str) -> str:
+        """The placeholder of the parameter ``name``."""
+        ...
+
+    def nombre_contains(self, text: str, params: dict[str, Any]) -> str:
+        """The condition that the folded nombre contains ``text`` (folded); adds its params."""
+        ...
+
+
+def page_statement(query: ClienteQuery, dialect: Dialect) -> tuple[str, dict[str, Any]]:
+    """A page of the matches in order, each with the total, from one snapshot; a null
+    id when the page holds none. The text names the tables ``{rows}`` and ``{counts}``,
+    and takes ``offset`` and ``limit``."""
+    conditions, params = _conditions(query, dialect)
+    where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+    total = (
+        f"(SELECT count(*) FROM {{rows}}{where})"
+        if conditions
+        else "(SELECT coalesce(sum(vigentes), 0) FROM {counts})"
+    )
+    order = ", ".join(
+        f"{SORT_COLUMNS.get(key.field, key.field)}{' DESC' if key.descending else ''}"
+        for key in query.order
+    )
+    text = (
+        f"SELECT {total} AS total, c.* FROM (SELECT 1) AS one LEFT JOIN {dialect.lateral}"
+        f"(SELECT {', '.join(COLUMNS)} FROM {{rows}}{where} ORDER BY {order}"
+        f" LIMIT {dialect.mark('limit')} OFFSET {dialect.mark('offset')}) AS c ON true"
+    )
+    return text, params
+
+
+def _conditions(query: ClienteQuery, dialect: Dialect) -> tuple[list[str], dict[str, Any]]:
+    mark = dialect.mark
+    conditions: list[str] = []
+    params: dict[str, Any] = {}
+    if query.text is not None:
+        text = fold(query.text)
+        params["prefix"] = text
+        end = prefix_end(text)
+        if end is not None:
+            params["prefix_end"] = end
+        starts = [
+            f"{column} >= {mark('prefix')}"
+            + (f" AND {column} < {mark('prefix_end')}" if end is not None else "")
+            for column in PREFIXED
+        ]
+        alternatives = [dialect.nombre_contains(text, params), *(f"({s})" for s in starts)]
+        conditions.append(f"({' OR '.join(alternatives)})")
+    if query.codigo_cliente is not None:
+        # Codes are ASCII: folded, a code is in lower case.
+        params["codigo"] = fold(query.codigo_cliente)
+        conditions.append(f"codigo_cliente_folded = {mark('codigo')}")
+    for name in ("numero_documento", "tipo_cliente", "tipo_documento"):
+        value = getattr(query, name)
+        if value is not None:
+            params[name] = value
+            conditions.append(f"{name} = {mark(name)}")
+    return conditions, params
+
+
+# The btree indexes that searches and sorts read, by the suffix of their name:
+# each sort key with the id that breaks its ties, the folded code and number
+# for their prefixes, and the exact filters.
+INDEXES = {
+    "nombre_order": "nombre_folded, id",
+    "codigo_order": "codigo_cliente_folded, id",
+    "numero_prefix": "numero_documento_folded",
+    "numero": "numero_documento",
+    "tipo_cliente": "tipo_cliente, id",
+    "tipo_documento": "tipo_documento, id",
+    "creacion_order": "fecha_creacion, id",
+    "modificacion_order": "fecha_modificacion, id",
+}
