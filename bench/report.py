@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from bench.run import Run
 
 VERDICTS = {True: "met", False: "**missed**", None: "not measured"}
+ANALYSIS = Path(__file__).with_name("analysis.md")  # where the time goes, from profiles
 
 
 def line(m: Measured) -> str:
@@ -118,6 +119,7 @@ def render(run: Run, about: dict[str, str], found: list[Target]) -> list[str]:
         "| --- | --- | --- |",
         *(f"| {t.name} | {t.figure} | {VERDICTS[t.met]} |" for t in found),
         "",
+        *_analysis(),
         "## Replay and memory",
         "",
         *(
@@ -140,6 +142,14 @@ def render(run: Run, about: dict[str, str], found: list[Target]) -> list[str]:
             text += ["", f"### {scenario.name}", "", *_table(measured)]
             text += ["", f"![{scenario.name}](benchmarks/{scenario.slug}.png)"]
     return text
+
+
+def _analysis() -> list[str]:
+    """The profiles behind the figures and what the misses come from: bench/analysis.md,
+    written by hand from py-spy profiles, kept with the page across runs."""
+    if not ANALYSIS.exists():
+        return []
+    return [*ANALYSIS.read_text().splitlines(), ""]
 
 
 def _table(measured: list[Measured]) -> list[str]:

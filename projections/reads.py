@@ -82,8 +82,10 @@ class PoolReads:
         self, view: ClientesView, select_events: Composed, conninfo: str, size: int = 16
     ) -> None:
         self.view = view
-        self.select_events_statement = select_events + SQL(
-            " AND originator_version > %s ORDER BY originator_version LIMIT %s"
+        # Composed once into the bytes psycopg sends (and prepares), not at every read.
+        self.select_row_statement = _sent(view.select_row_statement)
+        self.select_events_statement = _sent(
+            select_events + SQL(" AND originator_version > %s ORDER BY originator_version LIMIT %s")
         )
         self.pool = AsyncConnectionPool[AsyncConnection[DictRow]](
             conninfo,
@@ -102,7 +104,7 @@ class PoolReads:
 
     async def get(self, cliente_id: int) -> ClienteRow | None:
         async with self.pool.connection() as conn:
-            cursor = await conn.execute(self.view.select_row_statement, (cliente_id,), prepare=True)
+            cursor = await conn.execute(self.select_row_statement, (cliente_id,), prepare=True)
             record = await cursor.fetchone()
         return None if record is None else self.view.row(record)
 
@@ -130,3 +132,8 @@ class PoolReads:
             cursor = await conn.execute(statement, params, prepare=True)
             records = await cursor.fetchall()
         return self.view.page_of(records)
+
+
+def _sent(statement: Composed) -> bytes:
+    """A statement as psycopg sends it (names quoted for a UTF-8 database)."""
+    return statement.as_bytes(None)
