@@ -101,6 +101,9 @@ class PostgresClientesView(PostgresTrackingRecorder, ClientesView):
 
     def add_search_indexes(self) -> None:
         with self.datastore.transaction(commit=True) as c:
+            # Room to sort and collect each index in memory (the default is 64 MB):
+            # a replay's indexes over a million rows build several times faster.
+            c.execute("SET LOCAL maintenance_work_mem = '256MB'")
             # A table made by an older release lacks the folded columns: they are
             # added, empty, until `clientes replay` makes the table anew.
             c.execute(
