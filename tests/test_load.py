@@ -24,7 +24,7 @@ from tests.reliability import REPORT
 from tests.server import CLIENTES, Server, bearer, server_env
 from tests.support import body
 
-SECONDS = 20  # of load
+SECONDS = 15  # of load
 CLIENTS = 16  # concurrent connections
 ANSWERS = {200, 201, 204, 404, 412, 503}  # 404: deactivated meanwhile; 412: a stale If-Match
 
