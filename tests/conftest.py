@@ -85,6 +85,13 @@ def private_postgres() -> Iterator[PrivatePostgres]:
 
 
 @pytest.fixture
+def private_postgres_store(private_postgres: PrivatePostgres) -> Store:
+    """The store on a cluster of the test's own: for servers under load, whose pools
+    need connections that the shared server, busy with other suites, may not spare."""
+    return store_from_url(private_postgres.url)
+
+
+@pytest.fixture
 def settings(store: Store) -> Settings:
     return Settings(store=store, jwt_secret=SECRET, write_timeout=5.0)
 
@@ -134,6 +141,8 @@ def stream_name(redis_client: redis.Redis) -> Iterator[str]:
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     if report.failed:
         REPORT.test_failed(report.nodeid)
+    elif report.when == "call" and report.passed:
+        REPORT.test_passed(report.nodeid)
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
