@@ -17,10 +17,19 @@ from api.bodies import BODY_SECONDS
 from api.settings import store_from_url
 from api.stores import Store
 from tests.conftest import SECRET
+from tests.reliability import counting
 from tests.server import Server, bearer, server_env
 from tests.support import assert_problem, body
 
 Client = TestClient[Any]
+
+_counted = counting(
+    __name__,
+    "Hostile input",
+    "Injection, oversize, control and malformed payloads in every field, parameter and "
+    "header; oversize and trickled bodies; the headers every answer must carry.",
+    "payloads tried",
+)
 
 STRING_FIELDS = [
     "codigoCliente",
