@@ -20,6 +20,7 @@ from api.settings import Settings, store_from_url
 from api.stores import Store
 from tests.private_postgres import PrivatePostgres
 from tests.reliability import REPORT
+from tests.server import server_env
 from tests.stores import conninfo
 
 POSTGRES_URL = os.environ.get(
@@ -89,6 +90,18 @@ def private_postgres_store(private_postgres: PrivatePostgres) -> Store:
     """The store on a cluster of the test's own: for servers under load, whose pools
     need connections that the shared server, busy with other suites, may not spare."""
     return store_from_url(private_postgres.url)
+
+
+@pytest.fixture
+def publishing_env(private_postgres_store: Store, stream_name: str) -> dict[str, str]:
+    """A server's environment: a PostgreSQL cluster of its own, publishing to a stream of
+    its own on the shared Redis."""
+    return server_env(
+        private_postgres_store,
+        SECRET,
+        CLIENTES_REDIS_URL=REDIS_URL,
+        CLIENTES_REDIS_STREAM=stream_name,
+    )
 
 
 @pytest.fixture

@@ -193,13 +193,12 @@ def check_consistency(
     headers: dict[str, str],
     env: dict[str, str],
     *,
-    stream: tuple[str, str] | None = None,
     exact: bool = False,
     label: str = "",
 ) -> None:
     """What must hold after the load, checked and recorded in ``category``.
 
-    ``stream`` is (Redis URL, stream name) where the service publishes. A
+    ``env`` is the service's: where it publishes, if it does, is checked too. A
     fault may leave recorded a write whose answer was a 503 (the commit went
     through, the answer did not), so Clientes the load never heard of may be
     in the store, but what was acknowledged must all be there. ``exact`` is
@@ -253,8 +252,8 @@ def check_consistency(
         prefix + "the read table equals `clientes replay --check`; no code is held twice"
     )
 
-    if stream is not None:
-        envelopes = stream_envelopes(*stream)
+    if "CLIENTES_REDIS_URL" in env:
+        envelopes = stream_envelopes(env["CLIENTES_REDIS_URL"], env["CLIENTES_REDIS_STREAM"])
         positions = [position for position, _ in envelopes]
         assert positions == sorted(set(positions)), "a position twice, or out of order"
         assert all(envelope["position"] == position for position, envelope in envelopes)

@@ -34,7 +34,7 @@ import pytest
 from api.bootstrap import Services, bootstrap
 from api.settings import Settings, store_from_url
 from api.stores import Store
-from tests.conftest import REDIS_URL, SECRET
+from tests.conftest import SECRET
 from tests.events_support import wait_until
 from tests.load_support import Acknowledged, check_consistency, load
 from tests.private_postgres import PrivatePostgres
@@ -100,16 +100,6 @@ def recovered(category: Category, acked: Acknowledged, label: str) -> None:
     category.held.append(f"{label}: writes succeed again after it, with no restart")
 
 
-@pytest.fixture
-def env(private_postgres_store: Store, stream_name: str) -> dict[str, str]:
-    return server_env(
-        private_postgres_store,
-        SECRET,
-        CLIENTES_REDIS_URL=REDIS_URL,
-        CLIENTES_REDIS_STREAM=stream_name,
-    )
-
-
 def restart_postgres(postgres: PrivatePostgres, acked: Acknowledged) -> int:
     acked.phase = "during"
     postgres.stop()
@@ -142,7 +132,7 @@ def kill_connections(postgres: PrivatePostgres, acked: Acknowledged) -> int:
 def test_postgres_faults_answer_503_meanwhile_and_the_service_recovers_by_itself(
     private_postgres: PrivatePostgres,
     private_postgres_store: Store,
-    env: dict[str, str],
+    publishing_env: dict[str, str],
     stream_name: str,
     label: str,
     fault: Callable[[PrivatePostgres, Acknowledged], int],
@@ -153,12 +143,10 @@ def test_postgres_faults_answer_503_meanwhile_and_the_service_recovers_by_itself
         category.counts["faults injected"] += fault(private_postgres, acked)
 
     headers = bearer(private_postgres_store, SECRET, "faults")
-    with Server(env, "--workers", "2") as server:
+    with Server(publishing_env, "--workers", "2") as server:
         acked = run_load(server.url, headers, inject)
         recovered(category, acked, label)
-        check_consistency(
-            category, acked, server.url, headers, env, stream=(REDIS_URL, stream_name), label=label
-        )
+        check_consistency(category, acked, server.url, headers, publishing_env, label=label)
 
 
 @contextmanager
@@ -182,7 +170,7 @@ def projector(env: dict[str, str]) -> Iterator[tuple[subprocess.Popen[bytes], Ca
 
 
 def test_the_active_projector_killed_mid_catch_up_is_resumed_each_event_applied_once(
-    private_postgres_store: Store, env: dict[str, str], stream_name: str
+    private_postgres_store: Store, publishing_env: dict[str, str], stream_name: str
 ) -> None:
     category, label = faults(), "projector SIGKILLed mid-catch-up"
     services = bootstrap(
@@ -208,11 +196,11 @@ def test_the_active_projector_killed_mid_catch_up_is_resumed_each_event_applied_
     headers = bearer(private_postgres_store, SECRET, "faults")
     with ExitStack() as stack:
         stack.callback(services.close)
-        first, first_log = stack.enter_context(projector(env))
-        second, second_log = stack.enter_context(projector(env))
+        first, first_log = stack.enter_context(projector(publishing_env))
+        second, second_log = stack.enter_context(projector(publishing_env))
         wait_until(lambda: ACTIVE in first_log() + second_log(), what="an active projector")
         active, standby_log = (first, second_log) if ACTIVE in first_log() else (second, first_log)
-        server = stack.enter_context(Server(env, "--workers", "2", "--no-projector"))
+        server = stack.enter_context(Server(publishing_env, "--workers", "2", "--no-projector"))
         acked = run_load(server.url, headers, kill_mid_catch_up)
         position, head = killed_at
         assert position < head, f"killed at {position}, after the catch-up to {head}"
@@ -221,9 +209,7 @@ def test_the_active_projector_killed_mid_catch_up_is_resumed_each_event_applied_
             "the standby resumed from the tracked position"
         )
         recovered(category, acked, label)
-        check_consistency(
-            category, acked, server.url, headers, env, stream=(REDIS_URL, stream_name), label=label
-        )
+        check_consistency(category, acked, server.url, headers, publishing_env, label=label)
 
 
 def seed(services: Services, seconds: float) -> None:
@@ -268,15 +254,7 @@ def test_redis_stopped_and_restarted_the_publisher_catches_up_each_position_once
             acked = run_load(server.url, headers, restart)
             assert answered(acked, "during", writes=True) <= {200, 201, 204, 404, 412}
             category.held.append(f"{label}: writes go on while Redis is away")
-            check_consistency(
-                category,
-                acked,
-                server.url,
-                headers,
-                env,
-                stream=(private_redis.url, stream),
-                label=label,
-            )
+            check_consistency(category, acked, server.url, headers, env, label=label)
     finally:
         private_redis.kill()
 

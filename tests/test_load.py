@@ -11,10 +11,10 @@ from collections.abc import Iterator
 import pytest
 
 from api.stores import Store
-from tests.conftest import REDIS_URL, SECRET
+from tests.conftest import SECRET
 from tests.load_support import check_consistency, load
 from tests.reliability import REPORT
-from tests.server import Server, bearer, server_env
+from tests.server import Server, bearer
 
 SECONDS = 20  # of load
 CLIENTS = 16  # concurrent connections
@@ -23,23 +23,13 @@ pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
 
 @pytest.fixture
-def env(private_postgres_store: Store, stream_name: str) -> dict[str, str]:
-    return server_env(
-        private_postgres_store,
-        SECRET,
-        CLIENTES_REDIS_URL=REDIS_URL,
-        CLIENTES_REDIS_STREAM=stream_name,
-    )
-
-
-@pytest.fixture
-def server(env: dict[str, str]) -> Iterator[Server]:
-    with Server(env, "--workers", "2") as running:
+def server(publishing_env: dict[str, str]) -> Iterator[Server]:
+    with Server(publishing_env, "--workers", "2") as running:
         yield running
 
 
 def test_under_load_no_acknowledged_write_is_lost_and_every_copy_agrees(
-    server: Server, env: dict[str, str], private_postgres_store: Store, stream_name: str
+    server: Server, publishing_env: dict[str, str], private_postgres_store: Store, stream_name: str
 ) -> None:
     headers = bearer(private_postgres_store, SECRET, "load")
     category = REPORT.category(
@@ -50,6 +40,4 @@ def test_under_load_no_acknowledged_write_is_lost_and_every_copy_agrees(
         "deactivations, reads.",
     )
     acked = asyncio.run(load(server.url, headers, SECONDS, CLIENTS))
-    check_consistency(
-        category, acked, server.url, headers, env, stream=(REDIS_URL, stream_name), exact=True
-    )
+    check_consistency(category, acked, server.url, headers, publishing_env, exact=True)
