@@ -318,6 +318,14 @@ def refused_writes_served_reads(
     )
 
 
+def said_why(category: Category, label: str, server: Server) -> None:
+    """The service logged why it answered 503, in the store's own words."""
+    output = server.output()
+    reasons = sorted(set(STORE_DOWN.findall(output)))
+    assert reasons, output[-2000:]
+    category.held.append(f"{label}: the log says why: {'; '.join(reasons)}")
+
+
 def during(acked: Acknowledged, writes: bool) -> dict[int, int]:
     counted: Counter[int] = Counter()
     for (when, method, status), n in acked.phases.items():
@@ -350,11 +358,8 @@ def test_sqlite_on_a_disk_turned_read_only_refuses_writes_and_serves_reads() -> 
 
         with Server(env) as server:
             acked = run_load(server.url, headers, fail_the_disk)
-            output = server.output()
+            said_why(category, label, server)
         refused_writes_served_reads(category, acked, label, refused={404, 412})
-        reasons = sorted(set(STORE_DOWN.findall(output)))
-        assert reasons, output[-2000:]
-        category.held.append(f"{label}: the log says why: {'; '.join(reasons)}")
 
         # The disk mended (unmounted, checked, mounted again): nothing was damaged.
         subprocess.run(["umount", str(directory)], check=True)
@@ -389,6 +394,7 @@ def test_sqlite_on_a_full_disk_refuses_writes_serves_reads_and_recovers() -> Non
             acked = run_load(server.url, headers, fill_the_disk)
             # SQLite writes on in the pages its write-ahead log already has.
             refused_writes_served_reads(category, acked, label, refused={200, 201, 204, 404, 412})
+            said_why(category, label, server)
             recovered(category, acked, label)
             assert intact(directory / "clientes.sqlite3")
             category.held.append(f"{label}: the database passes PRAGMA integrity_check")
