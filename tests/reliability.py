@@ -72,7 +72,7 @@ class Report:
         for category in self.categories.values():
             lines += ["", f"## {category.title}", "", category.tried, ""]
             lines += [f"- held: {item}" for item in category.held]
-            lines += [f"- held: {category.passed} tests passed"] if category.passed else []
+            lines += [f"- held: tests passed: {category.passed}"] if category.passed else []
             lines += [f"- FAILED: {item}" for item in category.failures]
         return "\n".join(lines) + "\n"
 

@@ -71,8 +71,10 @@ def _category() -> None:
 
 
 def run_load(
-    url: str, headers: dict[str, str], fault: Callable[[Acknowledged], object]
+    url: str, headers: dict[str, str], label: str, fault: Callable[[Acknowledged], object]
 ) -> Acknowledged:
+    """The load, with ``fault`` injected part-way; what was answered while it lasted
+    is recorded under ``label``."""
     acked = Acknowledged()
 
     def injected() -> None:
@@ -82,6 +84,10 @@ def run_load(
             acked.phase = "after"
 
     asyncio.run(load(url, headers, SECONDS, CLIENTS, injected, FAULT_AT, acked))
+    faults().held.append(
+        f"{label}: while it lasted, writes answered {during(acked, writes=True)}, "
+        f"reads {during(acked, writes=False)}"
+    )
     return acked
 
 
@@ -144,7 +150,7 @@ def test_postgres_faults_answer_503_meanwhile_and_the_service_recovers_by_itself
 
     headers = bearer(private_postgres_store, SECRET, "faults")
     with Server(publishing_env, "--workers", "2") as server:
-        acked = run_load(server.url, headers, inject)
+        acked = run_load(server.url, headers, label, inject)
         recovered(category, acked, label)
         check_consistency(category, acked, server.url, headers, publishing_env, label=label)
 
@@ -201,7 +207,7 @@ def test_the_active_projector_killed_mid_catch_up_is_resumed_each_event_applied_
         wait_until(lambda: ACTIVE in first_log() + second_log(), what="an active projector")
         active, standby_log = (first, second_log) if ACTIVE in first_log() else (second, first_log)
         server = stack.enter_context(Server(publishing_env, "--workers", "2", "--no-projector"))
-        acked = run_load(server.url, headers, kill_mid_catch_up)
+        acked = run_load(server.url, headers, label, kill_mid_catch_up)
         position, head = killed_at
         assert position < head, f"killed at {position}, after the catch-up to {head}"
         category.held.append(
@@ -251,7 +257,7 @@ def test_redis_stopped_and_restarted_the_publisher_catches_up_each_position_once
     headers = bearer(private_postgres_store, SECRET, "faults")
     try:
         with Server(env, "--workers", "2") as server:
-            acked = run_load(server.url, headers, restart)
+            acked = run_load(server.url, headers, label, restart)
             assert answered(acked, "during", writes=True) <= {200, 201, 204, 404, 412}
             category.held.append(f"{label}: writes go on while Redis is away")
             check_consistency(category, acked, server.url, headers, env, label=label)
@@ -312,9 +318,9 @@ def refused_writes_served_reads(
     assert writes <= {503, *refused}, acked.phases
     assert reads, acked.phases
     assert reads <= {200, 404}, acked.phases
+    others = f" (or {', '.join(map(str, sorted(refused)))})"
     category.held.append(
-        f"{label}: while it lasted, writes answered {during(acked, writes=True)}, "
-        f"reads {during(acked, writes=False)}"
+        f"{label}: while it lasted, writes answered 503{others}; every read served"
     )
 
 
@@ -357,7 +363,7 @@ def test_sqlite_on_a_disk_turned_read_only_refuses_writes_and_serves_reads() -> 
             time.sleep(SECONDS - FAULT_AT)  # read-only to the end of the load
 
         with Server(env) as server:
-            acked = run_load(server.url, headers, fail_the_disk)
+            acked = run_load(server.url, headers, label, fail_the_disk)
             said_why(category, label, server)
         refused_writes_served_reads(category, acked, label, refused={404, 412})
 
@@ -391,7 +397,7 @@ def test_sqlite_on_a_full_disk_refuses_writes_serves_reads_and_recovers() -> Non
             filler.unlink()
 
         with Server(env) as server:
-            acked = run_load(server.url, headers, fill_the_disk)
+            acked = run_load(server.url, headers, label, fill_the_disk)
             # SQLite writes on in the pages its write-ahead log already has.
             refused_writes_served_reads(category, acked, label, refused={200, 201, 204, 404, 412})
             said_why(category, label, server)
