@@ -171,8 +171,13 @@ def projector(env: dict[str, str]) -> Iterator[tuple[subprocess.Popen[bytes], Ca
             yield process, output
         finally:
             if process.poll() is None:
+                process.send_signal(signal.SIGCONT)  # a test that failed may have stopped it
                 process.terminate()
-                process.wait(timeout=15)
+                try:
+                    process.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
 
 
 def test_the_active_projector_killed_mid_catch_up_is_resumed_each_event_applied_once(
