@@ -10,13 +10,19 @@ RUNTIME := $(VENV)/.installed-runtime
 DEV := $(VENV)/.installed
 PIP_INSTALL := $(VENV)/bin/python -m pip install --quiet --disable-pip-version-check
 
-.PHONY: serve test lint bench lock clean
+.PHONY: serve test reliability lint bench lock clean
 
 serve: $(RUNTIME)
 	$(VENV)/bin/clientes serve
 
 test: $(DEV)
 	$(VENV)/bin/pytest
+
+# The reliability and security suite alone, writing its figures to docs/reliability.md
+# (the same tests run in `make test`). The fault tests mount filesystems: run it as root.
+RELIABILITY := test_security test_http_auth test_properties test_load test_faults
+reliability: $(DEV)
+	CLIENTES_RELIABILITY_REPORT=docs/reliability.md $(VENV)/bin/pytest $(RELIABILITY:%=tests/%.py)
 
 # make bench ARGS=--quick for a smoke run; .venv/bin/python -m bench.run --help for the options.
 bench: $(DEV)

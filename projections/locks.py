@@ -113,7 +113,11 @@ class FileLock:
     def held(self) -> bool:
         if self._fd is not None:
             return True
-        fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            # Read-only: the question must have an answer on a disk that turned read-only.
+            fd = os.open(self._path, os.O_RDONLY)
+        except FileNotFoundError:
+            return False  # never taken
         try:
             fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)  # refused while a holder has it
         except BlockingIOError:

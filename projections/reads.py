@@ -93,6 +93,9 @@ class PoolReads:
             max_size=size,
             open=False,
             timeout=POOL_TIMEOUT,
+            # A connection the server dropped (a restart, a killed backend) is
+            # replaced when it is taken, rather than failing the read it is given to.
+            check=AsyncConnectionPool.check_connection,
             kwargs={"row_factory": dict_row, "autocommit": True, "connect_timeout": 2},
         )
 

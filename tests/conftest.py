@@ -20,6 +20,7 @@ from api.settings import Settings, store_from_url
 from api.stores import Store
 from tests.private_postgres import PrivatePostgres
 from tests.reliability import REPORT
+from tests.server import server_env
 from tests.stores import conninfo
 
 POSTGRES_URL = os.environ.get(
@@ -85,6 +86,25 @@ def private_postgres() -> Iterator[PrivatePostgres]:
 
 
 @pytest.fixture
+def private_postgres_store(private_postgres: PrivatePostgres) -> Store:
+    """The store on a cluster of the test's own: for servers under load, whose pools
+    need connections that the shared server, busy with other suites, may not spare."""
+    return store_from_url(private_postgres.url)
+
+
+@pytest.fixture
+def publishing_env(private_postgres_store: Store, stream_name: str) -> dict[str, str]:
+    """A server's environment: a PostgreSQL cluster of its own, publishing to a stream of
+    its own on the shared Redis."""
+    return server_env(
+        private_postgres_store,
+        SECRET,
+        CLIENTES_REDIS_URL=REDIS_URL,
+        CLIENTES_REDIS_STREAM=stream_name,
+    )
+
+
+@pytest.fixture
 def settings(store: Store) -> Settings:
     return Settings(store=store, jwt_secret=SECRET, write_timeout=5.0)
 
@@ -134,6 +154,8 @@ def stream_name(redis_client: redis.Redis) -> Iterator[str]:
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     if report.failed:
         REPORT.test_failed(report.nodeid)
+    elif report.when == "call" and report.passed:
+        REPORT.test_passed(report.nodeid)
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

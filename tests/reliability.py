@@ -12,8 +12,11 @@ import os
 import platform
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import pytest
 
 REPORT_ENV = "CLIENTES_RELIABILITY_REPORT"
 
@@ -25,6 +28,7 @@ class Category:
     counts: Counter[str] = field(default_factory=Counter)
     failures: list[str] = field(default_factory=list)
     held: list[str] = field(default_factory=list)  # what was checked and held
+    passed: int = 0  # tests of the category that passed
 
 
 @dataclass
@@ -36,9 +40,16 @@ class Report:
 
     def test_failed(self, nodeid: str) -> None:
         """A test of a category failed: the category says so, by the test's id."""
+        if (category := self._of(nodeid)) is not None:
+            category.failures.append(f"test {nodeid}")
+
+    def test_passed(self, nodeid: str) -> None:
+        if (category := self._of(nodeid)) is not None:
+            category.passed += 1
+
+    def _of(self, nodeid: str) -> Category | None:
         module = nodeid.split("::", maxsplit=1)[0].removesuffix(".py").replace("/", ".")
-        if module in self.categories:
-            self.categories[module].failures.append(f"test {nodeid}")
+        return self.categories.get(module)
 
     def markdown(self) -> str:
         lines = [
@@ -61,6 +72,7 @@ class Report:
         for category in self.categories.values():
             lines += ["", f"## {category.title}", "", category.tried, ""]
             lines += [f"- held: {item}" for item in category.held]
+            lines += [f"- held: tests passed: {category.passed}"] if category.passed else []
             lines += [f"- FAILED: {item}" for item in category.failures]
         return "\n".join(lines) + "\n"
 
@@ -71,3 +83,14 @@ class Report:
 
 
 REPORT = Report()
+
+
+def counting(key: str, title: str, tried: str, unit: str) -> Callable[[], None]:
+    """An autouse fixture that opens a module's category and counts each of its tests
+    as one of ``unit`` (a payload, a token): for a module named ``key`` (``__name__``)."""
+
+    @pytest.fixture(autouse=True)
+    def counted() -> None:
+        REPORT.category(key, title, tried).counts[unit] += 1
+
+    return counted

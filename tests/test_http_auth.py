@@ -19,9 +19,18 @@ from api.settings import Settings, store_from_url
 from api.tokens import ClientesToken, TokenRefused, _verified
 from commands import cliente_aggregate_id
 from tests.conftest import SECRET
+from tests.reliability import counting
 from tests.support import body
 
 Client = TestClient[Any]
+
+_counted = counting(
+    __name__,
+    "Token battery",
+    "Bearer tokens missing, malformed, forged (alg none, other keys, other algorithms), "
+    "expired, not yet valid, for another issuer or audience, short of scope.",
+    "token cases tried",
+)
 
 
 @pytest.fixture

@@ -78,7 +78,7 @@ def test_test_after_serve_adds_the_development_set(clone: Path) -> None:
     assert installs(dry_run(clone, "test"))[0].endswith("-r requirements-dev.lock")
 
 
-@pytest.mark.parametrize("target", ["test", "lint"])
+@pytest.mark.parametrize("target", ["test", "reliability", "lint"])
 def test_a_development_target_once_installed_installs_nothing_more(
     clone: Path, target: str
 ) -> None:

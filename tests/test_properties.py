@@ -22,6 +22,7 @@ from commands.validation import NUMERO_DOCUMENTO, RULES, SPACE, TIPOS_CLIENTE
 from projections import open_view
 from projections.envelopes import API_NAMES
 from projections.replay import Replay
+from tests.reliability import REPORT, Category
 
 Client = TestClient[Any]
 # The service's own threads (the connection pools' jittered waits) use the random
@@ -33,6 +34,16 @@ EXAMPLES = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
+
+
+def tried() -> Category:
+    return REPORT.category(
+        __name__,
+        "Properties (hypothesis)",
+        "Random sequences of creates, updates and deactivations, and random invalid input, "
+        "on SQLite and PostgreSQL: answers read back as stored, invalid input records nothing, "
+        "the read table equals a rebuild.",
+    )
 
 
 def valid(name: str) -> st.SearchStrategy[str]:
@@ -198,6 +209,7 @@ def test_any_sequence_of_commands_reads_back_as_answered(
     client: Client, auth: dict[str, str], commands: list[tuple[Any, ...]]
 ) -> None:
     model = Model(prefix=f"P{uuid.uuid4().hex[:10]}-")
+    tried().counts.update({"command sequences tried": 1, "commands run": len(commands)})
     for command in commands:
         run(client, auth, model, command)
     check_against_the_events(client, auth, model)
@@ -214,6 +226,7 @@ def test_any_invalid_input_is_refused_and_records_nothing(
     partial: bool,
 ) -> None:
     services: Services = client.app.state.services
+    tried().counts["invalid payloads tried"] += 1
     existing = client.post(
         "/api/clientes",
         json=in_api({**base, "codigo_cliente": f"V{uuid.uuid4().hex[:12]}"}),

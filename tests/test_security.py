@@ -17,10 +17,25 @@ from api.bodies import BODY_SECONDS
 from api.settings import store_from_url
 from api.stores import Store
 from tests.conftest import SECRET
+from tests.reliability import REPORT, counting
 from tests.server import Server, bearer, server_env
 from tests.support import assert_problem, body
 
 Client = TestClient[Any]
+
+_counted = counting(
+    __name__,
+    "Hostile input",
+    "Injection, oversize, control and malformed payloads in every field, parameter and "
+    "header; oversize and trickled bodies; the headers every answer must carry.",
+    "cases run",
+)
+
+
+def tried() -> None:
+    """One hostile payload sent."""
+    REPORT.categories[__name__].counts["payloads tried"] += 1
+
 
 STRING_FIELDS = [
     "codigoCliente",
@@ -81,6 +96,7 @@ def test_payloads_in_a_field_are_kept_verbatim_or_refused(
     before = client.get("/api/clientes", headers=auth).json()["totalElements"]
     created = 0
     for n, payload in enumerate(PAYLOADS):
+        tried()
         value = payload if field != "codigoCliente" else f"{payload}-{n}"
         response = client.post("/api/clientes", json=body(**{field: value}), headers=auth)
         if response.status_code == 201:
@@ -107,6 +123,7 @@ def test_payloads_in_a_query_parameter_are_refused(
         else "/api/clientes"
     )
     for payload in QUERY_PAYLOADS:
+        tried()
         response = client.get(url, params={parameter: payload}, headers=auth)
         assert response.status_code in (400, 404), (parameter, payload, response.text)
         assert_problem(response, response.status_code)
