@@ -12,15 +12,16 @@ from typing import Protocol
 from uuid import UUID
 
 import anyio
+import psycopg
 from eventsourcing.persistence import AggregateRecorder, StoredEvent
 from psycopg import AsyncConnection
 from psycopg.rows import DictRow, dict_row
 from psycopg.sql import SQL, Composed
-from psycopg_pool import AsyncConnectionPool
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from projections.rows import ClienteRow
 from projections.search import ClienteQuery
-from projections.view import ClientesView
+from projections.view import ClientesView, Params
 
 POOL_TIMEOUT = 5.0  # seconds a read waits for a connection before it answers 503
 
@@ -93,9 +94,6 @@ class PoolReads:
             max_size=size,
             open=False,
             timeout=POOL_TIMEOUT,
-            # A connection the server dropped (a restart, a killed backend) is
-            # replaced when it is taken, rather than failing the read it is given to.
-            check=AsyncConnectionPool.check_connection,
             kwargs={"row_factory": dict_row, "autocommit": True, "connect_timeout": 2},
         )
 
@@ -105,18 +103,33 @@ class PoolReads:
     async def close(self) -> None:
         await self.pool.close()
 
-    async def get(self, cliente_id: int) -> ClienteRow | None:
+    async def _fetch(self, statement: bytes | Composed, params: Params) -> list[DictRow]:
+        """The records ``statement`` selects (prepared on each connection).
+
+        A connection the server dropped (a restart, a killed backend) fails the
+        read; the pool's idle connections are then checked all at once, the dead
+        ones replaced, and the read made again, so one outage costs no more than
+        one failed attempt. No connection is checked while the server stays up.
+        """
+        try:
+            return await self._fetch_once(statement, params)
+        except PoolTimeout:
+            raise  # no connection to be had: the server is away
+        except psycopg.OperationalError:
+            await self.pool.check()
+            return await self._fetch_once(statement, params)
+
+    async def _fetch_once(self, statement: bytes | Composed, params: Params) -> list[DictRow]:
         async with self.pool.connection() as conn:
-            cursor = await conn.execute(self.select_row_statement, (cliente_id,), prepare=True)
-            record = await cursor.fetchone()
-        return None if record is None else self.view.row(record)
+            cursor = await conn.execute(statement, params, prepare=True)
+            return await cursor.fetchall()
+
+    async def get(self, cliente_id: int) -> ClienteRow | None:
+        records = await self._fetch(self.select_row_statement, (cliente_id,))
+        return self.view.row(records[0]) if records else None
 
     async def events(self, originator_id: UUID, after: int, limit: int) -> list[StoredEvent]:
-        async with self.pool.connection() as conn:
-            cursor = await conn.execute(
-                self.select_events_statement, (originator_id, after, limit), prepare=True
-            )
-            records = await cursor.fetchall()
+        records = await self._fetch(self.select_events_statement, (originator_id, after, limit))
         return [
             StoredEvent(
                 originator_id=r["originator_id"],
@@ -131,10 +144,7 @@ class PoolReads:
         self, query: ClienteQuery, offset: int, limit: int
     ) -> tuple[list[ClienteRow], int]:
         statement, params = self.view.select_page(query, offset, limit)
-        async with self.pool.connection() as conn:
-            cursor = await conn.execute(statement, params, prepare=True)
-            records = await cursor.fetchall()
-        return self.view.page_of(records)
+        return self.view.page_of(await self._fetch(statement, params))
 
 
 def _sent(statement: Composed) -> bytes:
