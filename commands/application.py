@@ -42,10 +42,19 @@ class Decision:
     """What a command decided: the Cliente it leaves, and the aggregates whose new
     events it records (none when it leaves the Cliente as it was)."""
 
-    def __init__(self, cliente: Cliente, *indexes: CodigoIndex, changed: bool = True) -> None:
+    def __init__(
+        self,
+        cliente: Cliente,
+        *indexes: CodigoIndex,
+        changed: bool = True,
+        recorded: int | None = None,
+    ) -> None:
         self.cliente = cliente
         self.changed = changed
         self.aggregates: tuple[Aggregate, ...] = (cliente, *indexes) if changed else ()
+        # Set when an earlier attempt of the command turns out recorded: a position
+        # at or after its events, which the answer waits to be readable.
+        self.recorded = recorded
 
 
 @dataclass(frozen=True)
@@ -85,12 +94,21 @@ class Clientes(Application[UUID]):
         """
         datos = validate(fields)
         looked_up = False
+        drawn: set[int] = set()  # the ids of this create's attempts
 
         def attempt() -> Decision:
             nonlocal looked_up
-            index = self._free_index(datos.codigo_cliente) if looked_up else None
+            index = self._free_index(datos.codigo_cliente, drawn) if looked_up else None
+            if index is not None and index.cliente_id in drawn:
+                # An earlier attempt was recorded, though the store's answer to its
+                # commit was lost (a dropped connection) and the write was retried.
+                cliente = self.get_cliente(index.cliente_id)
+                return Decision(
+                    cliente, changed=False, recorded=self.recorder.max_notification_id()
+                )
             looked_up = True
             cliente = Cliente.register(self.ids.next_id(), datos, actor)
+            drawn.add(cliente.cliente_id)
             return Decision(cliente, self._claim(index, datos.codigo_cliente, cliente))
 
         return self._retrying(attempt, key)
@@ -117,7 +135,7 @@ class Clientes(Application[UUID]):
                 return Decision(cliente, changed=False)
             if normalise_codigo(old_codigo) == normalise_codigo(datos.codigo_cliente):
                 return Decision(cliente)
-            index = self._free_index(datos.codigo_cliente, cliente_id)
+            index = self._free_index(datos.codigo_cliente, (cliente_id,))
             old_index: CodigoIndex = self.repository.get(CodigoIndex.create_id(old_codigo))
             old_index.release()
             return Decision(cliente, self._claim(index, datos.codigo_cliente, cliente), old_index)
@@ -187,13 +205,13 @@ class Clientes(Application[UUID]):
             for follower in self.on_recorded:
                 follower(recordings[-1].notification.id)
 
-    def _free_index(self, codigo: str, cliente_id: int | None = None) -> CodigoIndex | None:
-        """The code's index if it exists, provided nobody else holds the code."""
+    def _free_index(self, codigo: str, ours: Collection[int] = ()) -> CodigoIndex | None:
+        """The code's index if it exists, provided no Cliente but ``ours`` holds the code."""
         try:
             index: CodigoIndex = self.repository.get(CodigoIndex.create_id(codigo))
         except AggregateNotFoundError:
             return None
-        if index.cliente_id is not None and index.cliente_id != cliente_id:
+        if index.cliente_id is not None and index.cliente_id not in ours:
             holder = self.get_cliente(index.cliente_id)
             raise CodigoTaken(codigo, holder.cliente_id, vigente=holder.vigente)
         return index
@@ -230,6 +248,8 @@ class Clientes(Application[UUID]):
         the changes of commands running alongside."""
         try:
             decision = attempt()
+            if decision.recorded is not None:
+                return Written(decision.cliente, decision.recorded)
         except ClientesError as refusal:
             if key is not None and (answer := key.answer(refusal)) is not None:
                 self.committer.record([key.answered(answer, used)])

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from datetime import UTC
+from typing import Any
+from uuid import UUID
 
 import pytest
+from eventsourcing.persistence import IntegrityError, Recording
 
 from api.bootstrap import Services
 from commands import (
@@ -185,3 +189,29 @@ class TestDeactivate:
     def test_an_unknown_cliente_is_not_found(self, clientes: Clientes) -> None:
         with pytest.raises(ClienteNotFound):
             clientes.deactivate_cliente(404, "a")
+
+
+def test_a_create_whose_commit_went_unconfirmed_answers_with_what_it_recorded(
+    clientes: Clientes,
+) -> None:
+    """The connection drops as the store commits: the library writes again, and the
+    store refuses the copy (IntegrityError). The create finds its own first attempt
+    recorded and answers with it, not with "code taken" by itself."""
+    record = clientes.committer._record
+    lost: list[int] = []
+
+    def record_then_lose_the_answer(events: Sequence[Any]) -> list[Recording[UUID]]:
+        recordings = record(events)
+        if not lost:
+            lost.append(recordings[-1].notification.id)
+            raise IntegrityError("the events were recorded by an earlier try")
+        return recordings
+
+    clientes.committer._record = record_then_lose_the_answer
+    written = clientes.create_cliente(fields(codigo_cliente="LOST-1"), "tester")
+    assert lost, "the first recording was made and its answer lost"
+    assert written.position is not None
+    assert written.position >= lost[0]
+    assert clientes.get_cliente(written.cliente.cliente_id).datos.codigo_cliente == "LOST-1"
+    assert len(history(clientes, written.cliente.cliente_id)) == 1
+    assert head(clientes) == lost[0]  # nothing recorded after the first attempt
