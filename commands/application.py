@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 from uuid import UUID
@@ -42,19 +42,10 @@ class Decision:
     """What a command decided: the Cliente it leaves, and the aggregates whose new
     events it records (none when it leaves the Cliente as it was)."""
 
-    def __init__(
-        self,
-        cliente: Cliente,
-        *indexes: CodigoIndex,
-        changed: bool = True,
-        recorded: int | None = None,
-    ) -> None:
+    def __init__(self, cliente: Cliente, *indexes: CodigoIndex, changed: bool = True) -> None:
         self.cliente = cliente
         self.changed = changed
         self.aggregates: tuple[Aggregate, ...] = (cliente, *indexes) if changed else ()
-        # Set when an earlier attempt of the command turns out recorded: a position
-        # at or after its events, which the answer waits to be readable.
-        self.recorded = recorded
 
 
 @dataclass(frozen=True)
@@ -94,21 +85,12 @@ class Clientes(Application[UUID]):
         """
         datos = validate(fields)
         looked_up = False
-        drawn: set[int] = set()  # the ids of this create's attempts
 
         def attempt() -> Decision:
             nonlocal looked_up
-            index = self._free_index(datos.codigo_cliente, drawn) if looked_up else None
-            if index is not None and index.cliente_id in drawn:
-                # An earlier attempt was recorded, though the store's answer to its
-                # commit was lost (a dropped connection) and the write was retried.
-                cliente = self.get_cliente(index.cliente_id)
-                return Decision(
-                    cliente, changed=False, recorded=self.recorder.max_notification_id()
-                )
+            index = self._free_index(datos.codigo_cliente) if looked_up else None
             looked_up = True
             cliente = Cliente.register(self.ids.next_id(), datos, actor)
-            drawn.add(cliente.cliente_id)
             return Decision(cliente, self._claim(index, datos.codigo_cliente, cliente))
 
         return self._retrying(attempt, key)
@@ -135,7 +117,7 @@ class Clientes(Application[UUID]):
                 return Decision(cliente, changed=False)
             if normalise_codigo(old_codigo) == normalise_codigo(datos.codigo_cliente):
                 return Decision(cliente)
-            index = self._free_index(datos.codigo_cliente, (cliente_id,))
+            index = self._free_index(datos.codigo_cliente, cliente_id)
             old_index: CodigoIndex = self.repository.get(CodigoIndex.create_id(old_codigo))
             old_index.release()
             return Decision(cliente, self._claim(index, datos.codigo_cliente, cliente), old_index)
@@ -205,13 +187,13 @@ class Clientes(Application[UUID]):
             for follower in self.on_recorded:
                 follower(recordings[-1].notification.id)
 
-    def _free_index(self, codigo: str, ours: Collection[int] = ()) -> CodigoIndex | None:
-        """The code's index if it exists, provided no Cliente but ``ours`` holds the code."""
+    def _free_index(self, codigo: str, cliente_id: int | None = None) -> CodigoIndex | None:
+        """The code's index if it exists, provided nobody else holds the code."""
         try:
             index: CodigoIndex = self.repository.get(CodigoIndex.create_id(codigo))
         except AggregateNotFoundError:
             return None
-        if index.cliente_id is not None and index.cliente_id not in ours:
+        if index.cliente_id is not None and index.cliente_id != cliente_id:
             holder = self.get_cliente(index.cliente_id)
             raise CodigoTaken(codigo, holder.cliente_id, vigente=holder.vigente)
         return index
@@ -248,8 +230,6 @@ class Clientes(Application[UUID]):
         the changes of commands running alongside."""
         try:
             decision = attempt()
-            if decision.recorded is not None:
-                return Written(decision.cliente, decision.recorded)
         except ClientesError as refusal:
             if key is not None and (answer := key.answer(refusal)) is not None:
                 self.committer.record([key.answered(answer, used)])
@@ -261,5 +241,23 @@ class Clientes(Application[UUID]):
             events.append(key.answered(answer, used))
         if not events:
             return Written(decision.cliente, None)
-        position = self.committer.record(events)
+        try:
+            position = self.committer.record(events)
+        except IntegrityError:
+            if not self._recorded(events):
+                raise
+            # Recorded after all: the connection dropped as the store committed, the
+            # library wrote again, and the store refused the copy.
+            position = self.recorder.max_notification_id() or 0
         return Written(decision.cliente, position if decision.changed else None)
+
+    def _recorded(self, events: Sequence[Any]) -> bool:
+        """Whether the store holds ``events``' first one: this very event (its time
+        to the microsecond and its type), not another at the same version."""
+        first = events[0]
+        version = first.originator_version
+        stored: list[Any] = list(self.events.get(first.originator_id, gt=version - 1, lte=version))
+        return bool(stored) and (type(stored[0]), stored[0].timestamp) == (
+            type(first),
+            first.timestamp,
+        )

@@ -191,27 +191,49 @@ class TestDeactivate:
             clientes.deactivate_cliente(404, "a")
 
 
-def test_a_create_whose_commit_went_unconfirmed_answers_with_what_it_recorded(
-    clientes: Clientes,
-) -> None:
-    """The connection drops as the store commits: the library writes again, and the
-    store refuses the copy (IntegrityError). The create finds its own first attempt
-    recorded and answers with it, not with "code taken" by itself."""
+def lose_the_first_answer(clientes: Clientes) -> list[int]:
+    """The next recording is made, then reported refused, as when the connection
+    drops as the store commits: the library writes again and the store refuses
+    the copy (IntegrityError). Returns where the recording went, once made."""
     record = clientes.committer._record
-    lost: list[int] = []
+    made: list[int] = []
 
     def record_then_lose_the_answer(events: Sequence[Any]) -> list[Recording[UUID]]:
         recordings = record(events)
-        if not lost:
-            lost.append(recordings[-1].notification.id)
+        if not made:
+            made.append(recordings[-1].notification.id)
             raise IntegrityError("the events were recorded by an earlier try")
         return recordings
 
     clientes.committer._record = record_then_lose_the_answer
+    return made
+
+
+def test_a_create_whose_commit_went_unconfirmed_answers_with_what_it_recorded(
+    clientes: Clientes,
+) -> None:
+    """Not "code taken" by itself: the create finds its own events recorded."""
+    made = lose_the_first_answer(clientes)
     written = clientes.create_cliente(fields(codigo_cliente="LOST-1"), "tester")
-    assert lost, "the first recording was made and its answer lost"
-    assert written.position is not None
-    assert written.position >= lost[0]
+    assert made, "the recording was made and its answer lost"
+    assert written.position == made[0]
     assert clientes.get_cliente(written.cliente.cliente_id).datos.codigo_cliente == "LOST-1"
     assert len(history(clientes, written.cliente.cliente_id)) == 1
-    assert head(clientes) == lost[0]  # nothing recorded after the first attempt
+    assert head(clientes) == made[0]  # nothing recorded after it
+
+
+def test_a_deactivation_or_conditional_update_whose_commit_went_unconfirmed_succeeds(
+    clientes: Clientes,
+) -> None:
+    """Not 404 or 412 for a change the command itself made."""
+    first = clientes.create_cliente(fields(), "tester").cliente.cliente_id
+    second = clientes.create_cliente(fields(), "tester").cliente.cliente_id
+    made = lose_the_first_answer(clientes)
+    updated = clientes.update_cliente(first, {"direccion": "Jr. Lampa 1"}, "tester", {1})
+    assert updated.position == made[0]
+    assert updated.cliente.version == 2
+    made.clear()
+    deactivated = clientes.deactivate_cliente(second, "tester", {1})
+    assert deactivated.position == made[0]
+    assert not clientes.get_cliente(second).vigente
+    assert [len(history(clientes, i)) for i in (first, second)] == [2, 2]
