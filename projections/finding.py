@@ -4,6 +4,8 @@ Every condition is one an index answers: the folded nombre through a trigram
 index, a prefix of the folded code or number as a range of a btree index,
 exact values through their own indexes; the order is that of a btree index
 on the sort key and the id, so that a page is read from the index in order.
+A total is counted from the matching rows, unless only types filter them: the
+table keeps a count per pair of types, which a total filtered so adds up.
 """
 
 from __future__ import annotations
@@ -34,15 +36,16 @@ class Dialect(Protocol):
 
 def page_statement(query: ClienteQuery, dialect: Dialect) -> tuple[str, dict[str, Any]]:
     """A page of the matches in order, each with the total, from one snapshot; a null
-    id when the page holds none. The text names the tables ``{rows}`` and ``{counts}``,
-    and takes ``offset`` and ``limit``."""
+    id when the page holds none. The text names the tables ``{rows}``, ``{counts}``
+    and ``{tipos}``, and takes ``offset`` and ``limit``."""
     conditions, params = _conditions(query, dialect)
     where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
-    total = (
-        f"(SELECT count(*) FROM {{rows}}{where})"
-        if conditions
-        else "(SELECT coalesce(sum(vigentes), 0) FROM {counts})"
-    )
+    if not conditions:
+        total = "(SELECT coalesce(sum(vigentes), 0) FROM {counts})"
+    elif query.by_types_only:  # the types' own counts, whatever share of the table they hold
+        total = f"(SELECT coalesce(sum(vigentes), 0) FROM {{tipos}}{where})"
+    else:
+        total = f"(SELECT count(*) FROM {{rows}}{where})"
     order = ", ".join(
         f"{SORT_COLUMNS.get(key.field, key.field)}{' DESC' if key.descending else ''}"
         for key in query.order

@@ -18,7 +18,7 @@ from projections.finding import INDEXES
 from projections.locks import advisory_key
 from projections.rows import COLUMNS, STORED_COLUMNS, ClienteRow, RowChanges
 from projections.search import FOLDED_COLUMNS, containing
-from projections.view import ClientesView, Params, Tables
+from projections.view import COUNT_TIPOS, ClientesView, Params, Tables
 
 COLUMN_LIST = SQL(", ").join(map(Identifier, COLUMNS))
 STORED_LIST = SQL(", ").join(map(Identifier, STORED_COLUMNS))
@@ -46,7 +46,7 @@ class PostgresClientesView(PostgresTrackingRecorder, ClientesView):
         self.tables = Tables.named(table_name)
         super().__init__(datastore, tracking_table_name=self.tables.tracking)
         self.schema = datastore.schema
-        self.table, self.counts, self.tracking = (
+        self.table, self.counts, self.tipos, self.tracking = (
             Identifier(self.schema, name) for name in self.tables
         )
         self.channel = f"{self.schema}.{table_name}"[:63]
@@ -58,6 +58,10 @@ class PostgresClientesView(PostgresTrackingRecorder, ClientesView):
             SQL(
                 "CREATE TABLE IF NOT EXISTS {} (span bigint PRIMARY KEY, vigentes bigint NOT NULL)"
             ).format(self.counts),
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {} (tipo_cliente text, tipo_documento text,"
+                " vigentes bigint NOT NULL, PRIMARY KEY (tipo_cliente, tipo_documento))"
+            ).format(self.tipos),
         ]
         self._select = SQL("SELECT {} FROM {}").format(COLUMN_LIST, self.table)
         self.select_row_statement = self._select + SQL(" WHERE id = %s")
@@ -84,12 +88,16 @@ class PostgresClientesView(PostgresTrackingRecorder, ClientesView):
             "INSERT INTO {} AS c VALUES (%s, %s) "
             "ON CONFLICT (span) DO UPDATE SET vigentes = c.vigentes + excluded.vigentes"
         ).format(self.counts)
+        self.update_tipos_statement = SQL(
+            "INSERT INTO {} AS c VALUES (%s, %s, %s) ON CONFLICT (tipo_cliente, tipo_documento)"
+            " DO UPDATE SET vigentes = c.vigentes + excluded.vigentes"
+        ).format(self.tipos)
         self.select_total_statement = SQL(
             "SELECT coalesce(sum(vigentes), 0) AS total FROM {}"
         ).format(self.counts)
         self.analyze_statement = SQL("ANALYZE {}").format(self.table)
         self.drop_statements = [
-            SQL("DROP TABLE IF EXISTS {}, {}, {}").format(self.table, self.counts, self.tracking)
+            SQL("DROP TABLE IF EXISTS {}").format(SQL(", ").join(self._identifiers()))
         ]
 
     def create_table(self) -> None:
@@ -119,6 +127,7 @@ class PostgresClientesView(PostgresTrackingRecorder, ClientesView):
                             self.table, Identifier(name), SQL(FOLDED_TYPE)
                         )
                     )
+            c.execute(self.statement(COUNT_TIPOS))  # if made by an older release
             for suffix, columns in INDEXES.items():
                 c.execute(
                     SQL("CREATE INDEX IF NOT EXISTS {} ON {} ({})").format(
@@ -147,7 +156,7 @@ class PostgresClientesView(PostgresTrackingRecorder, ClientesView):
         return str(record["nspname"])
 
     def statement(self, text: str) -> Composed:
-        return SQL(text).format(rows=self.table, counts=self.counts)
+        return SQL(text).format(rows=self.table, counts=self.counts, tipos=self.tipos)
 
     def mark(self, name: str) -> str:
         return f"%({name})s"
@@ -205,7 +214,7 @@ class PostgresClientesView(PostgresTrackingRecorder, ClientesView):
 
     def replace_with(self, within: Cursor[DictRow], other: ClientesView) -> None:
         # Renames are metadata only: the swap takes no longer for a large table.
-        within.execute(SQL("DROP TABLE {}, {}, {}").format(self.table, self.counts, self.tracking))
+        within.execute(SQL("DROP TABLE {}").format(SQL(", ").join(self._identifiers())))
         for old, new in zip(other.tables, self.tables, strict=True):
             within.execute(
                 SQL("ALTER TABLE {} RENAME TO {}").format(
@@ -217,6 +226,9 @@ class PostgresClientesView(PostgresTrackingRecorder, ClientesView):
             self._rename_index(
                 within, f"{other.tables.rows}_{suffix}", f"{self.tables.rows}_{suffix}"
             )
+
+    def _identifiers(self) -> list[Identifier]:
+        return [Identifier(self.schema, name) for name in self.tables]
 
     def _rename_index(self, within: Cursor[DictRow], old: str, new: str) -> None:
         within.execute(

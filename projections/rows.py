@@ -31,10 +31,17 @@ TIMES = tuple(f.name for f in msgspec.structs.fields(ClienteRow) if f.type is da
 # the total is a sum of a few counts and a page deep in the list starts from its
 # span instead of skipping every row before it.
 SPAN = 1024
+# It also keeps how many each pair of tipoCliente and tipoDocumento holds, so
+# that the total of a list filtered by type is a sum of a few counts too.
+Tipos = tuple[str, str]  # (tipo_cliente, tipo_documento)
 
 
 def span_of(cliente_id: int) -> int:
     return cliente_id // SPAN
+
+
+def tipos_of(row: ClienteRow) -> Tipos:
+    return row.tipo_cliente, row.tipo_documento
 
 
 class RowChanges:
@@ -51,6 +58,7 @@ class RowChanges:
         self.existing = frozenset(self.rows)
         self.touched: set[int] = set()
         self.count_deltas: dict[int, int] = {}  # span -> change in its count
+        self.tipos_deltas: dict[Tipos, int] = {}  # pair of types -> change in its count
 
     @property
     def total_delta(self) -> int:
@@ -59,26 +67,32 @@ class RowChanges:
     def add(self, row: ClienteRow) -> None:
         self.rows[row.id] = row
         self.touched.add(row.id)
-        self._count(row.id, +1)
+        self._count(row, +1)
 
     def change(
         self, cliente_id: int, changes: Mapping[str, object], version: int, at: datetime
     ) -> None:
         row = self._current(cliente_id)
-        self.rows[cliente_id] = msgspec.structs.replace(
-            row, **changes, version=version, fecha_modificacion=at
-        )
+        changed = msgspec.structs.replace(row, **changes, version=version, fecha_modificacion=at)
+        self.rows[cliente_id] = changed
         self.touched.add(cliente_id)
+        if tipos_of(changed) != tipos_of(row):
+            self._count_tipos(tipos_of(row), -1)
+            self._count_tipos(tipos_of(changed), +1)
 
     def remove(self, cliente_id: int) -> None:
-        self._current(cliente_id)
+        row = self._current(cliente_id)
         self.rows[cliente_id] = None
         self.touched.add(cliente_id)
-        self._count(cliente_id, -1)
+        self._count(row, -1)
 
-    def _count(self, cliente_id: int, delta: int) -> None:
-        span = span_of(cliente_id)
+    def _count(self, row: ClienteRow, delta: int) -> None:
+        span = span_of(row.id)
         self.count_deltas[span] = self.count_deltas.get(span, 0) + delta
+        self._count_tipos(tipos_of(row), delta)
+
+    def _count_tipos(self, tipos: Tipos, delta: int) -> None:
+        self.tipos_deltas[tipos] = self.tipos_deltas.get(tipos, 0) + delta
 
     @property
     def stale_ids(self) -> set[int]:
@@ -100,9 +114,13 @@ class RowChanges:
 
 
 def describe_differences(
-    mine: dict[int, ClienteRow], theirs: dict[int, ClienteRow], totals: tuple[int, int]
+    mine: dict[int, ClienteRow],
+    theirs: dict[int, ClienteRow],
+    totals: tuple[int, int],
+    tipos: tuple[dict[Tipos, int], dict[Tipos, int]],
 ) -> list[str]:
-    """Rows that differ between a live table (mine) and a rebuilt one (theirs), in words."""
+    """How a live table (mine) differs from a rebuilt one (theirs), in words: its rows,
+    its total and its counts per pair of types."""
     found = []
     for cliente_id in sorted(mine.keys() | theirs.keys()):
         if cliente_id not in theirs:
@@ -122,4 +140,11 @@ def describe_differences(
         found.append(
             f"count of vigente Clientes: {totals[0]} in the table, {totals[1]} in the events"
         )
+    counted, recounted = tipos
+    for pair in sorted(counted.keys() | recounted.keys()):
+        if (count := counted.get(pair, 0)) != (recount := recounted.get(pair, 0)):
+            found.append(
+                f"count of vigente Clientes {'/'.join(pair)}: "
+                f"{count} in the table, {recount} in the events"
+            )
     return found

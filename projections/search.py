@@ -83,6 +83,11 @@ class ClienteQuery(msgspec.Struct, frozen=True, kw_only=True):
         )
 
     @property
+    def by_types_only(self) -> bool:
+        """No filter but tipo_cliente or tipo_documento (or none at all)."""
+        return self.text is None and self.codigo_cliente is None and self.numero_documento is None
+
+    @property
     def order(self) -> tuple[SortKey, ...]:
         """The keys that decide the order: each field once, ending with id."""
         keys: list[SortKey] = []

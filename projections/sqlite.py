@@ -13,7 +13,7 @@ from projections.columns import column_definitions
 from projections.finding import INDEXES
 from projections.rows import COLUMNS, STORED_COLUMNS, ClienteRow
 from projections.search import FOLDED_COLUMNS, containing
-from projections.view import ClientesView, Tables
+from projections.view import COUNT_TIPOS, ClientesView, Tables
 
 COLUMN_LIST = ", ".join(COLUMNS)
 STORED_LIST = ", ".join(STORED_COLUMNS)
@@ -40,7 +40,7 @@ class SQLiteClientesView(SQLiteTrackingRecorder, ClientesView):
         # Named before the library's constructor, which asks for the tables to create.
         self.tables = Tables.named(table_name)
         super().__init__(datastore)
-        rows, counts, tracking = self.tables
+        rows, counts, tipos, tracking = self.tables
         self.insert_tracking_statement = (
             f"INSERT INTO {tracking} VALUES (:application_name, :notification_id) "
             "ON CONFLICT (application_name) DO UPDATE SET notification_id = :notification_id "
@@ -73,6 +73,10 @@ class SQLiteClientesView(SQLiteTrackingRecorder, ClientesView):
         self.update_counts_statement = (
             f"INSERT INTO {counts} VALUES (?, ?) "
             "ON CONFLICT (span) DO UPDATE SET vigentes = vigentes + excluded.vigentes"
+        )
+        self.update_tipos_statement = (
+            f"INSERT INTO {tipos} VALUES (?, ?, ?) ON CONFLICT (tipo_cliente, tipo_documento)"
+            " DO UPDATE SET vigentes = vigentes + excluded.vigentes"
         )
         self.select_total_statement = f"SELECT coalesce(sum(vigentes), 0) AS total FROM {counts}"
         self.analyze_statement = f"ANALYZE {rows}"
@@ -118,12 +122,13 @@ class SQLiteClientesView(SQLiteTrackingRecorder, ClientesView):
             trigrams_made = c.fetchone() is not None
             for statement in self.search_statements:
                 c.execute(statement)
+            c.execute(self.statement(COUNT_TIPOS))  # if made by an older release
             if not trigrams_made:  # the rows already there, indexed at once
                 c.execute(f"INSERT INTO {self.trigrams} ({self.trigrams}) VALUES ('rebuild')")
 
     def statement(self, text: str) -> str:
-        rows, counts, _ = self.tables
-        return text.format(rows=rows, counts=counts)
+        rows, counts, tipos, _ = self.tables
+        return text.format(rows=rows, counts=counts, tipos=tipos)
 
     def mark(self, name: str) -> str:
         return f":{name}"
@@ -137,7 +142,7 @@ class SQLiteClientesView(SQLiteTrackingRecorder, ClientesView):
         return f"id IN (SELECT rowid FROM {self.trigrams} WHERE {self.trigrams} MATCH :phrase)"
 
     def construct_create_table_statements(self) -> list[str]:
-        rows, counts, tracking = self.tables
+        rows, counts, tipos, tracking = self.tables
         return [
             f"CREATE TABLE IF NOT EXISTS {tracking} (application_name TEXT, "
             "notification_id INTEGER, PRIMARY KEY (application_name)) WITHOUT ROWID",
@@ -146,6 +151,8 @@ class SQLiteClientesView(SQLiteTrackingRecorder, ClientesView):
             f"ON {rows} (lower(codigo_cliente))",
             f"CREATE TABLE IF NOT EXISTS {counts} "
             "(span INTEGER PRIMARY KEY, vigentes INTEGER NOT NULL)",
+            f"CREATE TABLE IF NOT EXISTS {tipos} (tipo_cliente TEXT, tipo_documento TEXT,"
+            " vigentes INTEGER NOT NULL, PRIMARY KEY (tipo_cliente, tipo_documento)) WITHOUT ROWID",
         ]
 
     def select_rows(self, ids: Collection[int]) -> tuple[str, tuple[int, ...]]:
@@ -194,7 +201,12 @@ class SQLiteClientesView(SQLiteTrackingRecorder, ClientesView):
         remade = [*self.drop_statements, *self.construct_create_table_statements()]
         for statement in [*remade, *self.search_statements]:
             within.execute(statement)
-        columns = (STORED_LIST, "span, vigentes", "application_name, notification_id")
+        columns = (
+            STORED_LIST,
+            "span, vigentes",
+            "tipo_cliente, tipo_documento, vigentes",
+            "application_name, notification_id",
+        )
         for mine, theirs, names in zip(self.tables, other.tables, columns, strict=True):
             within.execute(f"INSERT INTO {mine} ({names}) SELECT {names} FROM {theirs}")
         for statement in other.drop_statements:

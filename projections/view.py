@@ -18,7 +18,15 @@ import msgspec
 from eventsourcing.persistence import Tracking, TrackingRecorder
 
 from projections.finding import page_statement
-from projections.rows import COLUMNS, SPAN, TIMES, ClienteRow, RowChanges, describe_differences
+from projections.rows import (
+    COLUMNS,
+    SPAN,
+    TIMES,
+    ClienteRow,
+    RowChanges,
+    Tipos,
+    describe_differences,
+)
 from projections.search import EVERY_CLIENTE, ClienteQuery, folded_values
 
 # A cursor of the view's database, inside a transaction the caller holds.
@@ -26,6 +34,12 @@ Cursor = Any
 # A statement in the store's own form: text for SQLite, composed SQL for psycopg.
 Statement = Any
 Params = tuple[Any, ...] | dict[str, Any]
+# Counts a table made by an older release lacks: its rows counted per pair of types.
+COUNT_TIPOS = (
+    "INSERT INTO {tipos} SELECT tipo_cliente, tipo_documento, count(*) FROM {rows}"
+    " WHERE NOT EXISTS (SELECT 1 FROM {tipos}) GROUP BY tipo_cliente, tipo_documento"
+)
+SELECT_TIPOS = "SELECT tipo_cliente, tipo_documento, vigentes FROM {tipos} WHERE vigentes <> 0"
 
 
 class TrackingConflict(Exception):
@@ -34,15 +48,16 @@ class TrackingConflict(Exception):
 
 
 class Tables(NamedTuple):
-    """The names of a read table and of the two tables kept with it."""
+    """The names of a read table and of the three tables kept with it."""
 
     rows: str
-    counts: str
+    counts: str  # vigente Clientes per span of ids
+    tipos: str  # vigente Clientes per pair of tipoCliente and tipoDocumento
     tracking: str
 
     @classmethod
     def named(cls, table_name: str) -> Tables:
-        return cls(table_name, f"{table_name}_counts", f"{table_name}_tracking")
+        return cls(*(f"{table_name}{suffix}" for suffix in ("", "_counts", "_tipos", "_tracking")))
 
 
 class ClientesView(TrackingRecorder, ABC):
@@ -61,6 +76,7 @@ class ClientesView(TrackingRecorder, ABC):
     select_position_statement: Statement  # no other writer moves it until this one commits
     insert_rows_statement: Statement
     update_counts_statement: Statement  # adds to a span's count
+    update_tipos_statement: Statement  # adds to a pair of types' count
     select_total_statement: Statement
     drop_statements: list[Statement]
     analyze_statement: Statement  # gathers the statistics the planner chooses indexes by
@@ -76,7 +92,8 @@ class ClientesView(TrackingRecorder, ABC):
 
     @abstractmethod
     def statement(self, text: str) -> Statement:
-        """The store's statement of ``text``, whose ``{rows}`` and ``{counts}`` name its tables."""
+        """The store's statement of ``text``, whose ``{rows}``, ``{counts}`` and ``{tipos}``
+        name its tables."""
 
     @abstractmethod
     def mark(self, name: str) -> str:
@@ -191,6 +208,8 @@ class ClientesView(TrackingRecorder, ABC):
             self._insert(c, rows)
         if deltas := [(span, delta) for span, delta in changes.count_deltas.items() if delta]:
             c.executemany(self.update_counts_statement, deltas)
+        if tipos := [(*pair, delta) for pair, delta in changes.tipos_deltas.items() if delta]:
+            c.executemany(self.update_tipos_statement, tipos)
         self._insert_tracking(c, tracking)
 
     def _insert(self, c: Cursor, rows: list[ClienteRow]) -> None:
@@ -226,11 +245,16 @@ class ClientesView(TrackingRecorder, ABC):
             rows_not_in(self, other),
             rows_not_in(other, self),
             (self._total(within), other._total(within)),
+            (self._tipos(within), other._tipos(within)),
         )
 
     def _total(self, c: Cursor) -> int:
         c.execute(self.select_total_statement)
         return int(c.fetchone()["total"])
+
+    def _tipos(self, c: Cursor) -> dict[Tipos, int]:
+        c.execute(self.statement(SELECT_TIPOS))
+        return {(r["tipo_cliente"], r["tipo_documento"]): int(r["vigentes"]) for r in c.fetchall()}
 
     def _fetch(
         self, statement: Statement, params: Params, within: Cursor | None = None

@@ -167,6 +167,19 @@ def test_a_deactivated_or_renamed_cliente_is_found_as_it_is_now(
     assert found(client, auth, "q=nunez") == ["NUN-005"]
 
 
+def test_type_filters_follow_changes_of_type_and_deactivations(
+    client: Client, auth: dict[str, str], codes: dict[str, int]
+) -> None:
+    assert found(client, auth, "tipoCliente=EMPRESA") == ["Emp-003", "NUN-005"]
+    change = {"tipoCliente": "EMPRESA", "tipoDocumento": "RUC", "numeroDocumento": "20111111111"}
+    assert client.patch(f"/api/clientes/{codes['QUI-006']}", json=change, headers=auth).is_success
+    assert client.delete(f"/api/clientes/{codes['Emp-003']}", headers=auth).status_code == 204
+    assert found(client, auth, "tipoCliente=EMPRESA") == ["NUN-005", "QUI-006"]
+    assert found(client, auth, "tipoCliente=EMPRESA&tipoDocumento=RUC") == ["NUN-005", "QUI-006"]
+    assert found(client, auth, "tipoDocumento=DNI") == ["HUA-001"]
+    assert found(client, auth, "tipoCliente=PERSONA&sort=nombre,desc") == ["HUA-001", "nun-002"]
+
+
 @pytest.mark.parametrize(
     ("sort", "key"),
     [

@@ -115,12 +115,14 @@ def test_check_finds_every_row_altered_by_hand(services: Services, live: Positio
         "UPDATE clientes SET nombre = 'Cambiado a mano' WHERE id = 5",
         "DELETE FROM clientes WHERE id = 6",
         "UPDATE clientes_counts SET vigentes = vigentes + 7 WHERE span = 0",
+        "UPDATE clientes_tipos SET vigentes = vigentes - 2",
     )
     differences = replay(services, "clientes_check").check().differences
     assert differences == [
         "Cliente 5: differs in nombre",
         "Cliente 6: vigente in the events, missing from the table",
         f"count of vigente Clientes: {11 + 7} in the table, 11 in the events",
+        "count of vigente Clientes PERSONA/DNI: 9 in the table, 11 in the events",
     ]
     assert everything(services.view)[1] == 18  # a check changes nothing
 
@@ -191,8 +193,15 @@ def test_a_table_of_an_older_release_is_completed_at_start_and_made_anew_by_repl
         f"CREATE TABLE clientes_older AS SELECT {', '.join(COLUMNS)} FROM clientes",
         "DROP TABLE clientes",
         "ALTER TABLE clientes_older RENAME TO clientes",
+        "DROP TABLE clientes_tipos",
     )
     open_view(services.settings.store.env).close()  # as a process starting does
+    totals = [
+        services.view.page(0, 100, ClienteQuery(tipo_cliente=tipo))
+        for tipo in ("PERSONA", "EMPRESA", "OTRO")
+    ]
+    assert all(total == len(rows) for rows, total in totals)  # counted from the rows
+    assert sum(total for _, total in totals) == 11
     nahui = ClienteQuery(text="NAHUI")
     created = services.clientes.create_cliente(fields(nombre="Juana Quispe Ñahui"), "a")
     live.wait_for(created.position)

@@ -60,6 +60,15 @@ def test_a_row_added_changed_and_removed_in_one_batch_leaves_nothing() -> None:
     assert changes.total_delta == 0
 
 
+def test_each_pair_of_types_counts_its_rows_and_a_change_of_type_moves_the_count() -> None:
+    changes = RowChanges([row(5), row(9)])
+    changes.add(row(12))
+    changes.change(5, {"tipo_cliente": "EMPRESA", "tipo_documento": "RUC"}, version=2, at=T0)
+    changes.change(9, {"nombre": "Nueve"}, version=2, at=T0)
+    changes.remove(9)
+    assert changes.tipos_deltas == {("PERSONA", "DNI"): -1, ("EMPRESA", "RUC"): +1}
+
+
 def test_final_rows_come_in_id_order_and_untouched_rows_are_left_alone() -> None:
     changes = RowChanges([row(5), row(9)])
     changes.add(row(12))

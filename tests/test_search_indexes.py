@@ -50,3 +50,17 @@ def test_unfiltered_totals_are_the_sum_of_the_kept_counts(services: Services) ->
         text = statement if isinstance(services.settings.store, SQLiteStore) else str(statement)
         assert "count(*)" not in text
         assert "clientes_counts" in text
+
+
+def test_totals_filtered_by_types_only_are_the_sum_of_the_counts_per_pair(
+    services: Services,
+) -> None:
+    for query in (
+        ClienteQuery(tipo_cliente="EMPRESA"),
+        ClienteQuery(tipo_documento="DNI", sort=(SortKey("nombre"),)),
+        ClienteQuery(tipo_cliente="PERSONA", tipo_documento="CE"),
+    ):
+        statement, _ = services.view.select_page(query, 0, 20)
+        text = statement if isinstance(services.settings.store, SQLiteStore) else str(statement)
+        assert "count(*)" not in text
+        assert "clientes_tipos" in text
