@@ -2,11 +2,12 @@
 
 Every condition is one an index answers: the folded nombre through a trigram
 index, a prefix of the folded code or number as a range of a btree index,
-exact values through their own indexes; the order is that of a btree index
-on the sort key and the id, so that a page is read from the index in order.
-A total is counted from the matching rows, unless only types filter them: the
-table keeps a count per pair of types, which a total filtered so adds up.
-"""
+exact values through their own indexes. A list filtered by types alone (or not
+at all) is read in order from the btree index of its sort key and the id, and
+its total adds up the counts the table keeps per pair of types (or per span of
+ids). Any other filter finds its matches once, through their indexes, for both
+the total (the exact count the contract asks for) and the page (the first of
+them in order)"""
 
 from __future__ import annotations
 
@@ -40,22 +41,37 @@ def page_statement(query: ClienteQuery, dialect: Dialect) -> tuple[str, dict[str
     and ``{tipos}``, and takes ``offset`` and ``limit``."""
     conditions, params = _conditions(query, dialect)
     where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
-    if not conditions:
-        total = "(SELECT coalesce(sum(vigentes), 0) FROM {counts})"
-    elif query.by_types_only:  # the types' own counts, whatever share of the table they hold
-        total = f"(SELECT coalesce(sum(vigentes), 0) FROM {{tipos}}{where})"
-    else:
-        total = f"(SELECT count(*) FROM {{rows}}{where})"
+    sort_columns = [SORT_COLUMNS.get(key.field, key.field) for key in query.order]
     order = ", ".join(
-        f"{SORT_COLUMNS.get(key.field, key.field)}{' DESC' if key.descending else ''}"
-        for key in query.order
+        f"{column}{' DESC' if key.descending else ''}"
+        for column, key in zip(sort_columns, query.order, strict=True)
     )
-    text = (
-        f"SELECT {total} AS total, c.* FROM (SELECT 1) AS one LEFT JOIN {dialect.lateral}"
-        f"(SELECT {', '.join(COLUMNS)} FROM {{rows}}{where} ORDER BY {order}"
-        f" LIMIT {dialect.mark('limit')} OFFSET {dialect.mark('offset')}) AS c ON true"
+    page = f"ORDER BY {order} LIMIT {dialect.mark('limit')} OFFSET {dialect.mark('offset')}"
+    # The page's rows with their sort keys, ordered again once joined: a store may
+    # flatten the page into the statement around it and lose its order.
+    selected = ", ".join(dict.fromkeys([*COLUMNS, *sort_columns]))
+    if query.by_types_only:
+        # Read in order from the sort key's index; the total adds up kept counts.
+        counted = f"{{tipos}}{where}" if conditions else "{counts}"
+        return (
+            f"SELECT (SELECT coalesce(sum(vigentes), 0) FROM {counted}) AS total, c.*"
+            f" FROM (SELECT 1) AS one LEFT JOIN {dialect.lateral}"
+            f"(SELECT {selected} FROM {{rows}}{where} {page}) AS c ON true ORDER BY {order}",
+            params,
+        )
+    # The matches are found once, through the indexes of the conditions, for both the
+    # total and the page (a statement that names them twice computes them once):
+    # matches that gather in one part of the sort key's index, as the numbers of one
+    # prefix do, cannot make the page scan that index from its start.
+    keys = ", ".join(dict.fromkeys([*sort_columns, "id"]))
+    return (
+        f"WITH found AS (SELECT {keys} FROM {{rows}}{where})"
+        " SELECT (SELECT count(*) FROM found) AS total, c.*"
+        f" FROM (SELECT 1) AS one LEFT JOIN {dialect.lateral}"
+        f"(SELECT {selected} FROM {{rows}} WHERE id IN (SELECT id FROM found {page}))"
+        f" AS c ON true ORDER BY {order}",
+        params,
     )
-    return text, params
 
 
 def _conditions(query: ClienteQuery, dialect: Dialect) -> tuple[list[str], dict[str, Any]]:
