@@ -11,8 +11,10 @@ import re
 from typing import Annotated, Any
 
 from litestar import Request
+from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 
+from api.bootstrap import Services
 from api.errors import invalid_fields
 from api.openapi import present_only
 from commands.validation import (
@@ -89,6 +91,7 @@ KNOWN = frozenset(
 
 def provide_filters(
     request: Request[Any, Any, Any],
+    services: NamedDependency[Services],
     q: Text = None,
     codigo_cliente: Codigo = None,
     numero_documento: Numero = None,
@@ -96,7 +99,13 @@ def provide_filters(
     tipo_documento: Documento = None,
     sort: Sort = None,
 ) -> ClienteQuery:
-    """The query the parameters ask for; a 400 naming each one that is bad or unknown."""
+    """The query the parameters ask for; a 400 naming each one that is bad or unknown.
+
+    Takes ``services``, unused, to be resolved after it: Litestar resolves the
+    dependencies of one level together in a task group (litestar-org/litestar#4563),
+    which made a list request cost a third more CPU (measured: 1.3 ms against
+    0.9 ms); one after the other, each is a plain call.
+    """
     errors = [
         {"field": name, "message": "is not a parameter of the list"}
         for name in sorted(set(request.query_params) - KNOWN)
