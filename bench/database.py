@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -40,3 +41,19 @@ def server_version(url: str) -> str:
     with psycopg.connect(conninfo(url)) as conn:
         row = conn.execute("SHOW server_version").fetchone()
     return str(row[0]) if row else "unknown"
+
+
+def wait_until_idle(url: str, timeout: float = 60.0) -> None:
+    """Returns once no statement runs in the database of ``url`` (or after ``timeout``):
+    a slow statement of one measurement goes on after its client has gone, and would
+    otherwise slow the next."""
+    deadline = time.monotonic() + timeout
+    with psycopg.connect(conninfo(url), autocommit=True) as conn:
+        while time.monotonic() < deadline:
+            row = conn.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                " AND state = 'active' AND pid <> pg_backend_pid()"
+            ).fetchone()
+            if row is None or row[0] == 0:
+                return
+            time.sleep(0.1)

@@ -27,7 +27,7 @@ from pathlib import Path
 from api.auth import mint_token
 from api.settings import Settings, store_from_url
 from bench import report, seed, servers, tables
-from bench.database import conninfo, fresh_database, server_version
+from bench.database import conninfo, fresh_database, server_version, wait_until_idle
 from bench.lag import LagWatch
 from bench.load import Load, Measured, run_wrk
 from bench.scenarios import BASELINE, SCENARIOS, SERVICE, Dataset, runs_at
@@ -110,6 +110,7 @@ def measure_size(run: Run, url: str, index: int, workdir: Path) -> None:
                     measured = Measured(scenario.name, target, connections, data.size)
                     load = scenario.load(data)  # its own codes: a create never meets a 409
                     lag = scenario.lag and target == SERVICE
+                    wait_until_idle(url)
                     with LagWatch(conninfo(url)).watching() if lag else nullcontext() as watch:
                         run_wrk(urls[target], token, load, measured, options.seconds)
                     if watch is not None:
