@@ -22,6 +22,8 @@ LIKE_WILDCARDS = str.maketrans({"\\": "\\\\", "%": "\\%", "_": "\\_"})
 
 def fold(text: str) -> str:
     """``text`` in one case with its accents removed: "Núñez" -> "nunez"."""
+    if text.isascii():  # nothing to decompose, and case folds as lower case does
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 
 from projections.search import ClienteQuery, SortKey, containing, fold, prefix_end
@@ -25,6 +27,12 @@ from projections.search import ClienteQuery, SortKey, containing, fold, prefix_e
 def test_folding_drops_accents_and_case(text: str, folded: str) -> None:
     assert fold(text) == folded
     assert fold(folded) == folded
+
+
+def test_ascii_text_folds_as_decomposed_text_does() -> None:
+    ascii_text = "".join(map(chr, range(128)))
+    decomposed = unicodedata.normalize("NFKD", ascii_text.casefold())
+    assert fold(ascii_text) == decomposed == ascii_text.lower()
 
 
 def test_like_wildcards_and_the_escape_character_are_escaped() -> None:
