@@ -110,7 +110,8 @@ def render(run: Run, about: dict[str, str], found: list[Target]) -> list[str]:
         f"Sizes: {', '.join(f'{s:,}' for s in options.sizes)} vigente Clientes; "
         f"connections: {', '.join(map(str, options.connections))}; {options.seconds:g} s per "
         f"measurement; {options.workers} uvicorn worker(s) per server; load from wrk, "
-        "a separate process. The service runs with its projector in-process; the baseline "
+        "a separate process. The service runs as `compose.yaml` runs it: its API worker(s) "
+        "with `--no-projector` and one `clientes project` process beside them. The baseline "
         "(`bench/crud.py`) is one table written in place, listed with `count(*)` and OFFSET.",
         "",
         f"## Targets (PostgreSQL, {options.workers} worker(s), {TARGET_CONNECTIONS} connections)",
@@ -127,7 +128,7 @@ def render(run: Run, about: dict[str, str], found: list[Target]) -> list[str]:
             f"{r.events_per_s:,.0f} events/s"
             for size, r in run.replays
         ),
-        *(f"- peak RSS per worker, {t}: {mb:.0f} MB" for t, mb in run.peak_rss_mb.items()),
+        *(f"- peak RSS per process, {t}: {mb:.0f} MB" for t, mb in run.peak_rss_mb.items()),
         *(
             f"- projection lag under the mix, {conns} conn: p50 {percentile(lags, 0.5):.1f} ms, "
             f"p99 {percentile(lags, 0.99):.1f} ms ({len(lags)} commits)"

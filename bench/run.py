@@ -33,6 +33,7 @@ from bench.load import Load, Measured, run_wrk
 from bench.scenarios import BASELINE, SCENARIOS, SERVICE, Dataset, runs_at
 
 SECRET = "bench-" + "s" * 58
+PROJECTOR = "service's projector"
 WARM_UP_SECONDS = 2
 
 
@@ -117,8 +118,9 @@ def measure_size(run: Run, url: str, index: int, workdir: Path) -> None:
                         run.lag_ms[connections] = watch.lags_ms()
                     run.measured.append(measured)
                     print(report.line(measured), flush=True)
-        for target, server in ((SERVICE, service), (BASELINE, baseline)):
-            run.peak_rss_mb[target] = max(run.peak_rss_mb.get(target, 0), server.peak_rss_mb())
+        processes = ((SERVICE, service.api), (PROJECTOR, service.projector), (BASELINE, baseline))
+        for name, process in processes:
+            run.peak_rss_mb[name] = max(run.peak_rss_mb.get(name, 0), process.peak_rss_mb())
 
 
 def parse(argv: list[str] | None = None) -> Options:

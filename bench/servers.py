@@ -3,6 +3,8 @@
 Both run on uvicorn with the same settings (uvloop, httptools, no access log,
 the same worker count); the service through ``clientes serve``, the baseline
 through uvicorn's own command line with the options ``clientes serve`` passes.
+The service runs in its production shape, as compose.yaml runs it: its
+projector in a process of its own.
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Self
 
 BIN = Path(sys.executable).parent
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,42 +36,29 @@ def free_port() -> int:
         return port
 
 
-class Server:
-    """A server process on a free port, stopped on exit; ``ready`` is the path that
-    answers 200 once it can take the load."""
+class Process:
+    """A process of ``command``, its output kept, stopped with SIGTERM on exit."""
 
-    def __init__(self, command: list[str], env: dict[str, str], ready: str) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.command = [*command, "--port", str(self.port)]
+    def __init__(self, command: list[str], env: dict[str, str]) -> None:
+        self.command = command
         self.env = env
-        self.ready = ready
         self.process: subprocess.Popen[bytes] | None = None
         self.log = tempfile.TemporaryFile()  # noqa: SIM115 - closed by running()
 
     @contextmanager
-    def running(self) -> Iterator[Server]:
-        """The server, started and ready; stopped afterwards."""
+    def running(self) -> Iterator[Self]:
+        """The process, started (and ready); stopped afterwards."""
         try:
-            self._start()
+            self.process = subprocess.Popen(
+                self.command, env=self.env, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT
+            )
+            self._wait_until_ready()
             yield self
         finally:
             self._stop()
 
-    def _start(self) -> None:
-        self.process = subprocess.Popen(
-            self.command, env=self.env, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"{self.command[0]} exited: {self.output()}")
-            try:
-                with urllib.request.urlopen(self.url + self.ready, timeout=2):
-                    return
-            except (OSError, urllib.error.HTTPError):
-                time.sleep(0.2)
-        raise TimeoutError(f"{' '.join(self.command)} did not get ready: {self.output()}")
+    def _wait_until_ready(self) -> None:
+        pass
 
     def _stop(self) -> None:
         if self.process is not None:
@@ -90,6 +81,30 @@ class Server:
             return 0.0
         pids = _children(self.process.pid) or [self.process.pid]
         return max(_peak_rss_kb(pid) for pid in pids) / 1024
+
+
+class Server(Process):
+    """A server process on a free port; ``ready`` is the path that answers 200 once
+    it can take the load."""
+
+    def __init__(self, command: list[str], env: dict[str, str], ready: str) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        super().__init__([*command, "--port", str(self.port)], env)
+        self.ready = ready
+
+    def _wait_until_ready(self) -> None:
+        assert self.process is not None
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.command[0]} exited: {self.output()}")
+            try:
+                with urllib.request.urlopen(self.url + self.ready, timeout=2):
+                    return
+            except (OSError, urllib.error.HTTPError):
+                time.sleep(0.2)
+        raise TimeoutError(f"{' '.join(self.command)} did not get ready: {self.output()}")
 
 
 def _children(pid: int) -> list[int]:
@@ -119,9 +134,27 @@ def service_env(database_url: str, secret: str) -> dict[str, str]:
     return {**os.environ, "CLIENTES_DATABASE_URL": database_url, "CLIENTES_JWT_SECRET": secret}
 
 
-def service(database_url: str, secret: str, workers: int) -> AbstractContextManager[Server]:
-    command = [str(BIN / "clientes"), "serve", "--workers", str(workers)]
-    return Server(command, service_env(database_url, secret), ready="/ready").running()
+@contextmanager
+def service(database_url: str, secret: str, workers: int) -> Iterator[Service]:
+    """The service as compose.yaml runs it: API workers that leave the projection to
+    one ``clientes project`` process beside them."""
+    env = service_env(database_url, secret)
+    command = [str(BIN / "clientes"), "serve", "--workers", str(workers), "--no-projector"]
+    with (
+        Process([str(BIN / "clientes"), "project"], env).running() as projector,
+        Server(command, env, ready="/ready").running() as api,
+    ):
+        yield Service(api, projector)
+
+
+@dataclass(frozen=True)
+class Service:
+    api: Server
+    projector: Process
+
+    @property
+    def url(self) -> str:
+        return self.api.url
 
 
 def baseline(conninfo: str, workers: int) -> AbstractContextManager[Server]:
