@@ -7,7 +7,8 @@ at all) is read in order from the btree index of its sort key and the id, and
 its total adds up the counts the table keeps per pair of types (or per span of
 ids). Any other filter finds its matches once, through their indexes, for both
 the total (the exact count the contract asks for) and the page (the first of
-them in order)"""
+them in order).
+"""
 
 from __future__ import annotations
 
