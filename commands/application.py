@@ -13,7 +13,7 @@ import msgspec
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, Recording
-from eventsourcing.utils import EnvType
+from eventsourcing.utils import EnvType, get_topic
 
 from commands.cliente import Cliente, ClienteEvent, cliente_aggregate_id
 from commands.codigo import CodigoIndex, normalise_codigo
@@ -28,6 +28,7 @@ from commands.errors import (
 from commands.idempotency import KeyedAnswer, KeyUse
 from commands.ids import ids_for
 from commands.keys import Keys
+from commands.transcoding import MsgspecJSONTranscoder
 from commands.validation import validate
 
 MAX_ATTEMPTS = 50
@@ -65,7 +66,10 @@ class Clientes(Application[UUID]):
     name = "Clientes"
     # Keep recently used aggregates in memory; a read brings a cached one up to
     # date with the events stored since (other processes' writes included).
-    env: ClassVar[dict[str, str]] = {"AGGREGATE_CACHE_MAXSIZE": "10000"}
+    env: ClassVar[dict[str, str]] = {
+        "AGGREGATE_CACHE_MAXSIZE": "10000",
+        "TRANSCODER_TOPIC": get_topic(MsgspecJSONTranscoder),
+    }
 
     def __init__(self, env: EnvType | None = None) -> None:
         super().__init__(env)
