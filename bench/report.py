@@ -69,7 +69,10 @@ def write(run: Run, postgres: str) -> Path:
                 "machine": about,
                 "quick": run.options.quick,
                 "measured": [m.as_dict() for m in run.measured],
-                "replays": [{"size": size, **vars(replayed)} for size, replayed in run.replays],
+                "replays": [
+                    {"size": size, **vars(replayed), "events_per_s": replayed.events_per_s}
+                    for size, replayed in run.replays
+                ],
                 "peak_rss_mb": run.peak_rss_mb,
                 "projection_lag_ms": {
                     str(conns): {
@@ -124,8 +127,9 @@ def render(run: Run, about: dict[str, str], found: list[Target]) -> list[str]:
         "## Replay and memory",
         "",
         *(
-            f"- `clientes replay` at {size:,} vigente: {r.events:,} events in {r.seconds:.1f} s, "
-            f"{r.events_per_s:,.0f} events/s"
+            f"- `clientes replay` at {size:,} vigente: {r.stored:,} stored events in "
+            f"{r.seconds:.1f} s, {r.events_per_s:,.0f} events/s ({r.read:,} of them read: "
+            "the Cliente events; the code index's are skipped unread)"
             for size, r in run.replays
         ),
         *(f"- peak RSS per process, {t}: {mb:.0f} MB" for t, mb in run.peak_rss_mb.items()),

@@ -48,7 +48,7 @@ class Options:
 
     def estimate_seconds(self) -> float:
         """Roughly how long the run takes on a 2-core machine: its wrk runs, and for each
-        size seeding (25,000 Clientes/s), replaying (15,000 events/s, two per Cliente)
+        size seeding (25,000 Clientes/s), replaying (40,000 events/s, two per Cliente)
         and copying to the baseline, then starting and warming up both servers."""
         runs = 0
         for index in range(len(self.sizes)):
@@ -56,7 +56,7 @@ class Options:
                 if runs_at(scenario, index, len(self.sizes)):
                     conns = scenario.connections or self.connections
                     runs += len(conns) * len(scenario.targets)
-        filling = sum(size / 15_000 * 2 + size / 50_000 for size in self.sizes)
+        filling = sum(size / 40_000 * 2 + size / 50_000 for size in self.sizes)
         seeding = max(self.sizes) / 25_000
         servers_up = len(self.sizes) * (2 * WARM_UP_SECONDS + 10)
         return runs * (self.seconds + 1.5) + filling + seeding + servers_up
@@ -79,11 +79,12 @@ def fill(run: Run, url: str, size: int, workdir: Path) -> Dataset:
     seed.open_store(url).close()
     started = time.monotonic()
     added = seed.add_clientes(url, max(0, size - seed.vigentes(url)))
-    replayed = tables.replay(servers.service_env(url, SECRET))
+    replayed = tables.replay(url, servers.service_env(url, SECRET))
     tables.fill_baseline(url)
     print(
         f"{size:,} vigente: seeded {len(added):,} in {time.monotonic() - started:.0f} s; "
-        f"replay {replayed.events:,} events at {replayed.events_per_s:,.0f} events/s",
+        f"replay {replayed.stored:,} stored events ({replayed.read:,} read) "
+        f"at {replayed.events_per_s:,.0f} events/s",
         flush=True,
     )
     run.replays.append((size, replayed))

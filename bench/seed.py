@@ -143,6 +143,9 @@ def add_clientes(url: str, count: int) -> range:
         if ids:
             # Each nextval reserves the block that ends at its value: the next one starts after.
             conn.execute("SELECT setval('cliente_id_seq', %s)", (ids[-1],))
+        # A store that grew event by event has its planner statistics (autovacuum keeps
+        # them); one filled by COPY a moment ago has none yet.
+        conn.execute(f"ANALYZE {table}")
     return ids
 
 
@@ -158,6 +161,12 @@ def _rows(templates: Templates, ids: range) -> Iterator[tuple[Any, ...]]:
 def _next_id(conn: psycopg.Connection[Any]) -> int:
     row = conn.execute("SELECT last_value, is_called FROM cliente_id_seq").fetchone()
     return int(row[0]) + 1 if row and row[1] else 1
+
+
+def stored_events(url: str) -> int:
+    with psycopg.connect(conninfo(url)) as conn:
+        row = conn.execute("SELECT count(*) FROM clientes_events").fetchone()
+    return int(row[0]) if row else 0
 
 
 def vigentes(url: str) -> int:

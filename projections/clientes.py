@@ -11,6 +11,7 @@ from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
 
 from commands import ClienteCreated, ClienteDeactivated, ClienteUpdated
+from projections.feed import CLIENTE_TOPICS
 from projections.rows import DATOS_COLUMNS, ClienteRow, RowChanges
 from projections.view import ClientesView, Cursor
 
@@ -27,6 +28,7 @@ class ClientesProjection(Projection[ClientesView]):
     """
 
     name = "clientes_projection"
+    topics = tuple(CLIENTE_TOPICS)  # a bulk read leaves the code index's events unread
 
     def process_batch(self, batch: Batch, within: Cursor | None = None) -> None:
         """Applies a batch in one transaction (``within`` the caller's, when given).

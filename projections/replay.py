@@ -1,7 +1,8 @@
 """Rebuilding the read table from the events, beside the live one.
 
-The rebuild reads the events in large batches into a fresh table while the
-live table goes on serving and following new events. Then, in one short
+The rebuild reads the Cliente events in large batches into a fresh table
+while the live table goes on serving and following new events; the code
+index's events, which the table does not show, are left unread. Then, in one short
 transaction that holds the live projector back, the fresh table catches up
 with the events stored meanwhile and takes the live table's place, with its
 count and its tracking position; the live projector finds the table moved on
@@ -12,7 +13,7 @@ A check rebuilds the same way, compares instead of swapping, and drops the copy.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,7 +29,7 @@ BATCH_SIZE = 5000
 
 @dataclass
 class ReplayResult:
-    events: int  # stored events read
+    events: int  # stored events read and applied
     position: int  # the table's position when swapped in or compared
     seconds: float
     differences: list[str] = field(default_factory=list)
@@ -65,17 +66,18 @@ class Replay:
         position, events = 0, 0
         # The next batch is read and decoded while this one is written.
         with ThreadPoolExecutor(1, thread_name_prefix="replay-reader") as reader:
-            upcoming = reader.submit(self._read, position, head)
+            upcoming = reader.submit(self._read, position, head, projection.topics)
             while batch := upcoming.result():
                 position = batch[-1][1].notification_id
-                upcoming = reader.submit(self._read, position, head)
+                upcoming = reader.submit(self._read, position, head, projection.topics)
                 projection.process_batch(batch)
                 events += len(batch)
                 self.on_progress(position, head)
         if not compare:
             self.scratch.add_search_indexes()
         with self.live.transaction() as within:
-            # The events stored during the rebuild, applied while the live table waits.
+            # The events stored during the rebuild, applied while the live table waits;
+            # all of them, so that the table ends at the store's last position.
             while batch := self._read(position):
                 projection.process_batch(batch, within)
                 position = batch[-1][1].notification_id
@@ -94,9 +96,12 @@ class Replay:
         self.on_progress(position, position)
         return ReplayResult(events, position, time.monotonic() - started, differences)
 
-    def _read(self, after: int, stop: int | None = None) -> list[tuple[Any, Tracking]]:
-        """The next batch of stored events after ``after`` (up to ``stop``), decoded."""
+    def _read(
+        self, after: int, stop: int | None = None, topics: Sequence[str] = ()
+    ) -> list[tuple[Any, Tracking]]:
+        """The next batch of stored events after ``after`` (up to ``stop``, of
+        ``topics`` when given), decoded."""
         notifications = self.recorder.select_notifications(
-            start=after, limit=self.batch_size, stop=stop, inclusive_of_start=False
+            start=after, limit=self.batch_size, stop=stop, topics=topics, inclusive_of_start=False
         )
         return decoded(notifications, self.mapper, self.tracking_name)

@@ -123,6 +123,8 @@ class Projector(Background):
         self.on_progress(position)
         while not self.stopping.is_set():
             self._woken.clear()
+            # Every event, the code index's too (unlike a replay's bulk read): a write
+            # waits for the table to reach its last position, which may be one of them.
             notifications = self.recorder.select_notifications(
                 start=position, limit=self.batch_size, inclusive_of_start=False
             )

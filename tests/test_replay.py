@@ -107,6 +107,24 @@ def test_the_live_projector_carries_on_after_a_swap(services: Services, live: Po
     assert any(row.codigo_cliente == "AFTER" for row in everything(services.view)[0])
 
 
+def test_a_rebuild_reads_the_cliente_events_and_ends_at_the_last_position(
+    services: Services, live: Positions
+) -> None:
+    clientes = services.clientes
+    write_history(clientes)
+    last = clientes.create_cliente(fields(codigo_cliente="LAST"), "a").position
+    assert last is not None
+    live.wait_for(last)
+    stored = clientes.recorder.select_notifications(start=None, limit=10**6)
+    cliente_events = [n for n in stored if n.topic in ClientesProjection.topics]
+    assert stored[-1].topic not in ClientesProjection.topics  # the last create's code claim
+    result = replay(services).rebuild()
+    # The bulk read takes the Cliente events; the catch-up, all that follow the last of them.
+    assert result.events == len(cliente_events) + 1 < len(stored)
+    assert result.position == last == services.view.max_tracking_id(clientes.name)
+    assert everything(services.view) == from_scratch(services, "clientes_expected")
+
+
 def test_check_finds_every_row_altered_by_hand(services: Services, live: Positions) -> None:
     live.wait_for(write_history(services.clientes))
     assert replay(services, "clientes_check").check().differences == []

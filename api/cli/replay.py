@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 
 from api.bootstrap import Services, bootstrap, prepare_store
@@ -12,6 +13,7 @@ from projections import open_view
 from projections.replay import BATCH_SIZE, Replay, ReplayResult
 
 ONE_AT_A_TIME = "replay"  # the lock that lets one replay run per store
+GC_THRESHOLD = 20_000  # objects made before the cycle collector looks (Python 3.11: 700)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -30,6 +32,7 @@ def run(args: argparse.Namespace) -> int:
     settings = Settings.from_env(with_secret=False)
     prepare_store(settings)
     services = bootstrap(settings, api=False, projector=False)
+    _spare_the_collector()
     one_at_a_time = settings.store.lock(ONE_AT_A_TIME)
     try:
         # Taken before anything is created: the scratch table is one replay's alone.
@@ -50,6 +53,14 @@ def run(args: argparse.Namespace) -> int:
     if args.check:
         print(f"{len(result.differences)} difference(s)")
     return 1 if result.differences else 0
+
+
+def _spare_the_collector() -> None:
+    """A replay makes and drops objects by the million, which sets off the cycle
+    collector again and again; it need not search what start-up made, nor run as
+    often. Measured: a fifth of a replay's time, otherwise."""
+    gc.freeze()
+    gc.set_threshold(GC_THRESHOLD)
 
 
 def _replay(args: argparse.Namespace, services: Services) -> ReplayResult:
