@@ -36,10 +36,13 @@ class Dialect(Protocol):
         ...
 
 
-def page_statement(query: ClienteQuery, dialect: Dialect) -> tuple[str, dict[str, Any]]:
+def page_statement(
+    query: ClienteQuery, dialect: Dialect, *, kept: bool = False
+) -> tuple[str, dict[str, Any]]:
     """A page of the matches in order, each with the total, from one snapshot; a null
-    id when the page holds none. The text names the tables ``{rows}``, ``{counts}``
-    and ``{tipos}``, and takes ``offset`` and ``limit``."""
+    id when the page holds none. ``kept`` when the table keeps the count of the
+    query's term. The text names the tables ``{rows}``, ``{counts}``, ``{tipos}``
+    and ``{terms}``, and takes ``offset`` and ``limit``."""
     conditions, params = _conditions(query, dialect)
     where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
     sort_columns = [SORT_COLUMNS.get(key.field, key.field) for key in query.order]
@@ -51,11 +54,20 @@ def page_statement(query: ClienteQuery, dialect: Dialect) -> tuple[str, dict[str
     # The page's rows with their sort keys, ordered again once joined: a store may
     # flatten the page into the statement around it and lose its order.
     selected = ", ".join(dict.fromkeys([*COLUMNS, *sort_columns]))
-    if query.by_types_only:
-        # Read in order from the sort key's index; the total adds up kept counts.
-        counted = f"{{tipos}}{where}" if conditions else "{counts}"
+    if query.by_types_only or (kept and query.term is not None):
+        # Read in order from the sort key's index; the total is kept, or adds up kept
+        # counts. (Should a kept term be gone, as after a replay, it is counted.)
+        if query.by_types_only:
+            counted = f"{{tipos}}{where}" if conditions else "{counts}"
+            total = f"(SELECT coalesce(sum(vigentes), 0) FROM {counted})"
+        else:
+            params["term"] = query.term
+            total = (
+                f"coalesce((SELECT matches FROM {{terms}} WHERE term = {dialect.mark('term')}),"
+                f" (SELECT count(*) FROM {{rows}}{where}))"
+            )
         return (
-            f"SELECT (SELECT coalesce(sum(vigentes), 0) FROM {counted}) AS total, c.*"
+            f"SELECT {total} AS total, c.*"
             f" FROM (SELECT 1) AS one LEFT JOIN {dialect.lateral}"
             f"(SELECT {selected} FROM {{rows}}{where} {page}) AS c ON true ORDER BY {order}",
             params,
@@ -73,6 +85,13 @@ def page_statement(query: ClienteQuery, dialect: Dialect) -> tuple[str, dict[str
         f" AS c ON true ORDER BY {order}",
         params,
     )
+
+
+def count_statement(query: ClienteQuery, dialect: Dialect) -> tuple[str, dict[str, Any]]:
+    """How many Clientes ``query`` finds, as ``total``; the text names ``{rows}``."""
+    conditions, params = _conditions(query, dialect)
+    where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+    return f"SELECT count(*) AS total FROM {{rows}}{where}", params
 
 
 def _conditions(query: ClienteQuery, dialect: Dialect) -> tuple[list[str], dict[str, Any]]:

@@ -46,7 +46,7 @@ class PostgresClientesView(PostgresTrackingRecorder, ClientesView):
         self.tables = Tables.named(table_name)
         super().__init__(datastore, tracking_table_name=self.tables.tracking)
         self.schema = datastore.schema
-        self.table, self.counts, self.tipos, self.tracking = (
+        self.table, self.counts, self.tipos, self.terms, self.tracking = (
             Identifier(self.schema, name) for name in self.tables
         )
         self.channel = f"{self.schema}.{table_name}"[:63]
@@ -62,6 +62,9 @@ class PostgresClientesView(PostgresTrackingRecorder, ClientesView):
                 "CREATE TABLE IF NOT EXISTS {} (tipo_cliente text, tipo_documento text,"
                 " vigentes bigint NOT NULL, PRIMARY KEY (tipo_cliente, tipo_documento))"
             ).format(self.tipos),
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {} (term text PRIMARY KEY, matches bigint NOT NULL)"
+            ).format(self.terms),
         ]
         self._select = SQL("SELECT {} FROM {}").format(COLUMN_LIST, self.table)
         self.select_row_statement = self._select + SQL(" WHERE id = %s")
@@ -92,6 +95,12 @@ class PostgresClientesView(PostgresTrackingRecorder, ClientesView):
             "INSERT INTO {} AS c VALUES (%s, %s, %s) ON CONFLICT (tipo_cliente, tipo_documento)"
             " DO UPDATE SET vigentes = c.vigentes + excluded.vigentes"
         ).format(self.tipos)
+        self.update_terms_statement = SQL(
+            "UPDATE {} SET matches = matches + %s WHERE term = %s"
+        ).format(self.terms)
+        self.insert_term_statement = SQL(
+            "INSERT INTO {} VALUES (%s, %s) ON CONFLICT (term) DO NOTHING"
+        ).format(self.terms)
         self.select_total_statement = SQL(
             "SELECT coalesce(sum(vigentes), 0) AS total FROM {}"
         ).format(self.counts)
@@ -156,7 +165,9 @@ class PostgresClientesView(PostgresTrackingRecorder, ClientesView):
         return str(record["nspname"])
 
     def statement(self, text: str) -> Composed:
-        return SQL(text).format(rows=self.table, counts=self.counts, tipos=self.tipos)
+        return SQL(text).format(
+            rows=self.table, counts=self.counts, tipos=self.tipos, terms=self.terms
+        )
 
     def mark(self, name: str) -> str:
         return f"%({name})s"

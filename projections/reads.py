@@ -8,6 +8,7 @@ thread.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Protocol
 from uuid import UUID
 
@@ -21,6 +22,7 @@ from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from projections.rows import ClienteRow
 from projections.search import ClienteQuery
+from projections.terms import KeptTerms
 from projections.view import ClientesView, Params
 
 POOL_TIMEOUT = 5.0  # seconds a read waits for a connection before it answers 503
@@ -53,12 +55,13 @@ class ThreadReads:
     def __init__(self, view: ClientesView, recorder: AggregateRecorder) -> None:
         self.view = view
         self.recorder = recorder
+        self.terms = KeptTerms(view)
 
     async def open(self) -> None:
         pass
 
     async def close(self) -> None:
-        pass
+        self.terms.close()
 
     async def get(self, cliente_id: int) -> ClienteRow | None:
         return await anyio.to_thread.run_sync(self.view.get, cliente_id)
@@ -72,7 +75,10 @@ class ThreadReads:
     async def page(
         self, query: ClienteQuery, offset: int, limit: int
     ) -> tuple[list[ClienteRow], int]:
-        return await anyio.to_thread.run_sync(self.view.page, offset, limit, query)
+        read = partial(self.view.page, offset, limit, query, kept=self.terms.knows(query))
+        rows, total = await anyio.to_thread.run_sync(read)
+        self.terms.found(query, total)
+        return rows, total
 
 
 class PoolReads:
@@ -83,6 +89,7 @@ class PoolReads:
         self, view: ClientesView, select_events: Composed, conninfo: str, size: int = 16
     ) -> None:
         self.view = view
+        self.terms = KeptTerms(view)
         # Composed once into the bytes psycopg sends (and prepares), not at every read.
         self.select_row_statement = _sent(view.select_row_statement)
         self.select_events_statement = _sent(
@@ -102,6 +109,7 @@ class PoolReads:
 
     async def close(self) -> None:
         await self.pool.close()
+        self.terms.close()
 
     async def _fetch(self, statement: bytes | Composed, params: Params) -> list[DictRow]:
         """The records ``statement`` selects (prepared on each connection).
@@ -143,8 +151,11 @@ class PoolReads:
     async def page(
         self, query: ClienteQuery, offset: int, limit: int
     ) -> tuple[list[ClienteRow], int]:
-        statement, params = self.view.select_page(query, offset, limit)
-        return self.view.page_of(await self._fetch(statement, params))
+        kept = self.terms.knows(query)
+        statement, params = self.view.select_page(query, offset, limit, kept=kept)
+        rows, total = self.view.page_of(await self._fetch(statement, params))
+        self.terms.found(query, total)
+        return rows, total
 
 
 def _sent(statement: Composed) -> bytes:

@@ -5,7 +5,7 @@ while the live table goes on serving and following new events; the code
 index's events, which the table does not show, are left unread. Then, in one short
 transaction that holds the live projector back, the fresh table catches up
 with the events stored meanwhile and takes the live table's place, with its
-count and its tracking position; the live projector finds the table moved on
+counts and its tracking position; the live projector finds the table moved on
 and carries on from the new position, so no event is missed or applied twice.
 A check rebuilds the same way, compares instead of swapping, and drops the copy.
 """
@@ -73,8 +73,10 @@ class Replay:
                 projection.process_batch(batch)
                 events += len(batch)
                 self.on_progress(position, head)
-        if not compare:
-            self.scratch.add_search_indexes()
+        self.scratch.add_search_indexes()
+        # The search terms whose counts the live table keeps, counted here too (through
+        # the indexes); the batches below keep them current.
+        self.scratch.keep_terms_of(self.live)
         with self.live.transaction() as within:
             # The events stored during the rebuild, applied while the live table waits;
             # all of them, so that the table ends at the store's last position.
@@ -82,6 +84,7 @@ class Replay:
                 projection.process_batch(batch, within)
                 position = batch[-1][1].notification_id
                 events += len(batch)
+            self.scratch.keep_terms_of(self.live, within)  # any kept in the meantime
             if compare:
                 differences = self.live.differences(within, self.scratch)
             else:

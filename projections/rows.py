@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime
 
 import msgspec
 
 from commands import ClienteDatos
-from projections.search import FOLDED_COLUMNS
+from projections.search import FOLDED_COLUMNS, folded_values, matches
 
 
 class ClienteRow(ClienteDatos, frozen=True, kw_only=True):
@@ -55,6 +55,7 @@ class RowChanges:
 
     def __init__(self, existing: Iterable[ClienteRow] = ()) -> None:
         self.rows: dict[int, ClienteRow | None] = {row.id: row for row in existing}
+        self.before = dict(self.rows)
         self.existing = frozenset(self.rows)
         self.touched: set[int] = set()
         self.count_deltas: dict[int, int] = {}  # span -> change in its count
@@ -106,6 +107,19 @@ class RowChanges:
             key=lambda row: row.id,
         )
 
+    def term_deltas(self, terms: Collection[str]) -> dict[str, int]:
+        """How many more rows each of ``terms`` finds after the batch than before it
+        (only the terms whose count changes)."""
+        deltas = dict.fromkeys(terms, 0)
+        for cliente_id in self.touched:
+            for row, delta in ((self.before.get(cliente_id), -1), (self.rows[cliente_id], +1)):
+                if row is not None:
+                    folded = folded_values(row)
+                    for term in terms:
+                        if matches(term, folded):
+                            deltas[term] += delta
+        return {term: delta for term, delta in deltas.items() if delta}
+
     def _current(self, cliente_id: int) -> ClienteRow:
         row = self.rows.get(cliente_id)
         if row is None:
@@ -118,9 +132,10 @@ def describe_differences(
     theirs: dict[int, ClienteRow],
     totals: tuple[int, int],
     tipos: tuple[dict[Tipos, int], dict[Tipos, int]],
+    terms: tuple[dict[str, int], dict[str, int]],
 ) -> list[str]:
     """How a live table (mine) differs from a rebuilt one (theirs), in words: its rows,
-    its total and its counts per pair of types."""
+    its total, its counts per pair of types and its kept counts of search terms."""
     found = []
     for cliente_id in sorted(mine.keys() | theirs.keys()):
         if cliente_id not in theirs:
@@ -146,5 +161,12 @@ def describe_differences(
             found.append(
                 f"count of vigente Clientes {'/'.join(pair)}: "
                 f"{count} in the table, {recount} in the events"
+            )
+    kept, recounted_terms = terms
+    for term, count in sorted(kept.items()):
+        if count != recounted_terms.get(term):
+            found.append(
+                f"count of vigente Clientes found by {term!r}: "
+                f"{count} kept by the table, {recounted_terms.get(term)} in the events"
             )
     return found

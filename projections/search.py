@@ -33,6 +33,14 @@ def folded_values(fields: msgspec.Struct) -> tuple[str, ...]:
     return tuple(fold(getattr(fields, name)) for name in SEARCHED)
 
 
+def matches(text: str, folded: tuple[str, ...]) -> bool:
+    """Whether a row whose folded values (in the order of FOLDED_COLUMNS) are
+    ``folded`` is found by the folded ``text``: in its nombre, or at the start
+    of its code or number. The same test as the store's, in Python."""
+    nombre, codigo, numero = folded
+    return text in nombre or codigo.startswith(text) or numero.startswith(text)
+
+
 def containing(text: str) -> str:
     """A LIKE pattern for the values that contain ``text``, its own wildcards escaped."""
     return f"%{text.translate(LIKE_WILDCARDS)}%"
@@ -88,6 +96,13 @@ class ClienteQuery(msgspec.Struct, frozen=True, kw_only=True):
     def by_types_only(self) -> bool:
         """No filter but tipo_cliente or tipo_documento (or none at all)."""
         return self.text is None and self.codigo_cliente is None and self.numero_documento is None
+
+    @property
+    def term(self) -> str | None:
+        """The folded text, when it is the only filter: the table may keep its count."""
+        if self.text is None or msgspec.structs.replace(self, text=None).filtered:
+            return None
+        return fold(self.text)
 
     @property
     def order(self) -> tuple[SortKey, ...]:

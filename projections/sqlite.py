@@ -40,7 +40,7 @@ class SQLiteClientesView(SQLiteTrackingRecorder, ClientesView):
         # Named before the library's constructor, which asks for the tables to create.
         self.tables = Tables.named(table_name)
         super().__init__(datastore)
-        rows, counts, tipos, tracking = self.tables
+        rows, counts, tipos, terms, tracking = self.tables
         self.insert_tracking_statement = (
             f"INSERT INTO {tracking} VALUES (:application_name, :notification_id) "
             "ON CONFLICT (application_name) DO UPDATE SET notification_id = :notification_id "
@@ -77,6 +77,10 @@ class SQLiteClientesView(SQLiteTrackingRecorder, ClientesView):
         self.update_tipos_statement = (
             f"INSERT INTO {tipos} VALUES (?, ?, ?) ON CONFLICT (tipo_cliente, tipo_documento)"
             " DO UPDATE SET vigentes = vigentes + excluded.vigentes"
+        )
+        self.update_terms_statement = f"UPDATE {terms} SET matches = matches + ? WHERE term = ?"
+        self.insert_term_statement = (
+            f"INSERT INTO {terms} VALUES (?, ?) ON CONFLICT (term) DO NOTHING"
         )
         self.select_total_statement = f"SELECT coalesce(sum(vigentes), 0) AS total FROM {counts}"
         self.analyze_statement = f"ANALYZE {rows}"
@@ -127,8 +131,8 @@ class SQLiteClientesView(SQLiteTrackingRecorder, ClientesView):
                 c.execute(f"INSERT INTO {self.trigrams} ({self.trigrams}) VALUES ('rebuild')")
 
     def statement(self, text: str) -> str:
-        rows, counts, tipos, _ = self.tables
-        return text.format(rows=rows, counts=counts, tipos=tipos)
+        rows, counts, tipos, terms, _ = self.tables
+        return text.format(rows=rows, counts=counts, tipos=tipos, terms=terms)
 
     def mark(self, name: str) -> str:
         return f":{name}"
@@ -142,7 +146,7 @@ class SQLiteClientesView(SQLiteTrackingRecorder, ClientesView):
         return f"id IN (SELECT rowid FROM {self.trigrams} WHERE {self.trigrams} MATCH :phrase)"
 
     def construct_create_table_statements(self) -> list[str]:
-        rows, counts, tipos, tracking = self.tables
+        rows, counts, tipos, terms, tracking = self.tables
         return [
             f"CREATE TABLE IF NOT EXISTS {tracking} (application_name TEXT, "
             "notification_id INTEGER, PRIMARY KEY (application_name)) WITHOUT ROWID",
@@ -153,6 +157,8 @@ class SQLiteClientesView(SQLiteTrackingRecorder, ClientesView):
             "(span INTEGER PRIMARY KEY, vigentes INTEGER NOT NULL)",
             f"CREATE TABLE IF NOT EXISTS {tipos} (tipo_cliente TEXT, tipo_documento TEXT,"
             " vigentes INTEGER NOT NULL, PRIMARY KEY (tipo_cliente, tipo_documento)) WITHOUT ROWID",
+            f"CREATE TABLE IF NOT EXISTS {terms} (term TEXT PRIMARY KEY, matches INTEGER NOT NULL)"
+            " WITHOUT ROWID",
         ]
 
     def select_rows(self, ids: Collection[int]) -> tuple[str, tuple[int, ...]]:
@@ -205,6 +211,7 @@ class SQLiteClientesView(SQLiteTrackingRecorder, ClientesView):
             STORED_LIST,
             "span, vigentes",
             "tipo_cliente, tipo_documento, vigentes",
+            "term, matches",
             "application_name, notification_id",
         )
         for mine, theirs, names in zip(self.tables, other.tables, columns, strict=True):

@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 import msgspec
 from eventsourcing.persistence import Tracking, TrackingRecorder
 
-from projections.finding import page_statement
+from projections.finding import count_statement, page_statement
 from projections.rows import (
     COLUMNS,
     SPAN,
@@ -40,6 +40,11 @@ COUNT_TIPOS = (
     " WHERE NOT EXISTS (SELECT 1 FROM {tipos}) GROUP BY tipo_cliente, tipo_documento"
 )
 SELECT_TIPOS = "SELECT tipo_cliente, tipo_documento, vigentes FROM {tipos} WHERE vigentes <> 0"
+SELECT_TERMS = "SELECT term, matches FROM {terms}"
+
+
+# The most search terms a table keeps counts of: each costs every batch a test per row.
+MAX_KEPT_TERMS = 200
 
 
 class TrackingConflict(Exception):
@@ -48,16 +53,18 @@ class TrackingConflict(Exception):
 
 
 class Tables(NamedTuple):
-    """The names of a read table and of the three tables kept with it."""
+    """The names of a read table and of the four tables kept with it."""
 
     rows: str
     counts: str  # vigente Clientes per span of ids
     tipos: str  # vigente Clientes per pair of tipoCliente and tipoDocumento
+    terms: str  # vigente Clientes each kept search term finds
     tracking: str
 
     @classmethod
     def named(cls, table_name: str) -> Tables:
-        return cls(*(f"{table_name}{suffix}" for suffix in ("", "_counts", "_tipos", "_tracking")))
+        suffixes = ("", "_counts", "_tipos", "_terms", "_tracking")
+        return cls(*(f"{table_name}{suffix}" for suffix in suffixes))
 
 
 class ClientesView(TrackingRecorder, ABC):
@@ -77,6 +84,8 @@ class ClientesView(TrackingRecorder, ABC):
     insert_rows_statement: Statement
     update_counts_statement: Statement  # adds to a span's count
     update_tipos_statement: Statement  # adds to a pair of types' count
+    update_terms_statement: Statement  # adds to a kept term's count
+    insert_term_statement: Statement  # keeps a term's count, unless it is kept already
     select_total_statement: Statement
     drop_statements: list[Statement]
     analyze_statement: Statement  # gathers the statistics the planner chooses indexes by
@@ -92,8 +101,8 @@ class ClientesView(TrackingRecorder, ABC):
 
     @abstractmethod
     def statement(self, text: str) -> Statement:
-        """The store's statement of ``text``, whose ``{rows}``, ``{counts}`` and ``{tipos}``
-        name its tables."""
+        """The store's statement of ``text``, whose ``{rows}``, ``{counts}``, ``{tipos}``
+        and ``{terms}`` name its tables."""
 
     @abstractmethod
     def mark(self, name: str) -> str:
@@ -160,26 +169,60 @@ class ClientesView(TrackingRecorder, ABC):
         return rows[0] if rows else None
 
     def page(
-        self, offset: int, limit: int, query: ClienteQuery = EVERY_CLIENTE
+        self, offset: int, limit: int, query: ClienteQuery = EVERY_CLIENTE, *, kept: bool = False
     ) -> tuple[list[ClienteRow], int]:
         """The rows ``query`` finds, in its order, from ``offset``, and how many it
-        finds, from one snapshot."""
-        statement, params = self.select_page(query, offset, limit)
+        finds, from one snapshot (``kept`` as for ``select_page``)."""
+        statement, params = self.select_page(query, offset, limit, kept=kept)
         with self._reading() as c:
             return self.page_of(self._query(c, statement, params))
 
     def select_page(
-        self, query: ClienteQuery, offset: int, limit: int
+        self, query: ClienteQuery, offset: int, limit: int, *, kept: bool = False
     ) -> tuple[Statement, dict[str, Any]]:
-        """The statement of a page and its parameters."""
+        """The statement of a page and its parameters; ``kept`` when the table is
+        known to keep the count of the query's term."""
         params: dict[str, Any] = {"offset": offset, "limit": limit}
         if not query.filtered and query.in_id_order:
             # The total is the sum of the spans' counts, and the page starts in the
             # span that holds row number ``offset``, skipping fewer than SPAN rows
             # rather than ``offset`` of them.
             return self.select_page_statement, {**params, "span": SPAN}
-        text, found = page_statement(query, self)
+        text, found = page_statement(query, self, kept=kept)
         return self.statement(text), {**params, **found}
+
+    def kept_counts(self) -> dict[str, int]:
+        """The search terms whose counts the table keeps, with their counts."""
+        with self._reading() as c:
+            return self._kept_terms(c)
+
+    def keep_count(self, query: ClienteQuery) -> bool:
+        """Keeps the count of what a query by text alone finds, which each batch then
+        keeps current; False if MAX_KEPT_TERMS are kept already. Projectors wait
+        while the matches are counted."""
+        assert query.term is not None
+        with self.transaction() as c:
+            kept = self._kept_terms(c)
+            if query.term not in kept and len(kept) >= MAX_KEPT_TERMS:
+                return False
+            if query.term not in kept:
+                self._count_and_keep(c, query.term)
+        return True
+
+    def keep_terms_of(self, other: ClientesView, within: Cursor | None = None) -> None:
+        """Counts here the terms ``other`` keeps and this table does not yet, and keeps
+        them (a rebuilt table, before it takes the live one's place)."""
+        if within is None:
+            with self._writing() as c:
+                self.keep_terms_of(other, c)
+            return
+        for term in other._kept_terms(within).keys() - self._kept_terms(within).keys():
+            self._count_and_keep(within, term)
+
+    def _count_and_keep(self, c: Cursor, term: str) -> None:
+        text, params = count_statement(ClienteQuery(text=term), self)
+        c.execute(self.statement(text), params)
+        c.execute(self.insert_term_statement, (term, int(c.fetchone()["total"])))
 
     def page_of(self, records: list[Any]) -> tuple[list[ClienteRow], int]:
         """The rows and the total of a page statement's records."""
@@ -210,6 +253,10 @@ class ClientesView(TrackingRecorder, ABC):
             c.executemany(self.update_counts_statement, deltas)
         if tipos := [(*pair, delta) for pair, delta in changes.tipos_deltas.items() if delta]:
             c.executemany(self.update_tipos_statement, tipos)
+        # Read once this transaction holds the position: a term kept meanwhile was
+        # counted with every batch before this one.
+        if (kept := self._kept_terms(c)) and (found := changes.term_deltas(kept)):
+            c.executemany(self.update_terms_statement, [(d, t) for t, d in found.items()])
         self._insert_tracking(c, tracking)
 
     def _insert(self, c: Cursor, rows: list[ClienteRow]) -> None:
@@ -246,7 +293,12 @@ class ClientesView(TrackingRecorder, ABC):
             rows_not_in(other, self),
             (self._total(within), other._total(within)),
             (self._tipos(within), other._tipos(within)),
+            (self._kept_terms(within), other._kept_terms(within)),
         )
+
+    def _kept_terms(self, c: Cursor) -> dict[str, int]:
+        c.execute(self.statement(SELECT_TERMS))
+        return {r["term"]: int(r["matches"]) for r in c.fetchall()}
 
     def _total(self, c: Cursor) -> int:
         c.execute(self.select_total_statement)

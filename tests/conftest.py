@@ -22,6 +22,7 @@ from tests.private_postgres import PrivatePostgres
 from tests.reliability import REPORT
 from tests.server import server_env
 from tests.stores import conninfo
+from tests.test_projector import Positions, projector_for
 
 POSTGRES_URL = os.environ.get(
     "CLIENTES_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
@@ -160,3 +161,13 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     REPORT.write()
+
+
+@pytest.fixture
+def live(services: Services) -> Iterator[Positions]:
+    """The live projector, running in this process."""
+    positions = Positions()
+    projector = projector_for(services, positions)
+    projector.start()
+    yield positions
+    projector.stop()

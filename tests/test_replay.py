@@ -5,9 +5,7 @@ from __future__ import annotations
 import contextlib
 import subprocess
 import threading
-from collections.abc import Iterator
 
-import pytest
 from eventsourcing.persistence import Tracking
 
 from api.bootstrap import Services
@@ -20,7 +18,7 @@ from tests.conftest import SECRET
 from tests.server import CLIENTES, server_env
 from tests.stores import execute
 from tests.support import fields
-from tests.test_projector import Positions, everything, projector_for, write_history
+from tests.test_projector import Positions, everything, write_history
 
 
 class Writer(threading.Thread):
@@ -43,16 +41,6 @@ class Writer(threading.Thread):
                 with contextlib.suppress(ClienteNotFound):  # deactivated already
                     self.clientes.deactivate_cliente(cliente_id - 2, "writer")
             self.writes += 1
-
-
-@pytest.fixture
-def live(services: Services) -> Iterator[Positions]:
-    """The live projector, running in this process."""
-    positions = Positions()
-    projector = projector_for(services, positions)
-    projector.start()
-    yield positions
-    projector.stop()
 
 
 def from_scratch(services: Services, table_name: str) -> tuple[list[ClienteRow], int]:

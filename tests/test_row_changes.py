@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import msgspec
 import pytest
 
 from projections.rows import ClienteRow, RowChanges
@@ -82,3 +83,17 @@ def test_a_change_to_a_row_that_is_not_there_is_an_error() -> None:
         RowChanges().change(3, {"nombre": "X"}, version=2, at=T0)
     with pytest.raises(LookupError):
         RowChanges().remove(3)
+
+
+def test_a_batch_adds_to_each_kept_term_what_it_changes() -> None:
+    rosa = msgspec.structs.replace(row(1, "AB-1"), nombre="Rosa Huamán", numero_documento="4001")
+    changes = RowChanges([rosa])
+    changes.change(1, {"nombre": "Rosa Quispe", "codigo_cliente": "QU-1"}, 2, T0)
+    ana = msgspec.structs.replace(row(9, "HU-9"), nombre="Ana Huamán", numero_documento="4009")
+    changes.add(ana)
+    assert changes.term_deltas(["huaman", "quispe", "ab", "qu", "400", "hu", "zz"]) == {
+        "quispe": 1,  # Rosa, renamed
+        "ab": -1,  # her code no longer starts with it
+        "qu": 1,  # it starts her new code, and it is in her new nombre: one Cliente
+        "400": 1,  # Ana's number; Rosa's still starts with it
+    }  # "huaman" and "hu" find Ana, and Rosa no longer: no change

@@ -1,0 +1,135 @@
+"""Kept counts of search terms: kept current by every batch, read by searches, carried by
+a replay, and checked by it; on both stores. (How a batch changes them: test_row_changes.)"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+import projections.view
+from api.bootstrap import Services
+from commands import Clientes
+from projections import ClienteRow, ClientesView
+from projections.search import ClienteQuery, SortKey
+from projections.terms import KeptTerms
+from tests.stores import execute
+from tests.support import fields
+from tests.test_projector import Positions
+from tests.test_replay import Writer, replay
+
+HUAMAN = ClienteQuery(text="Huamán")
+
+
+def found(view: ClientesView, query: ClienteQuery, *, kept: bool) -> tuple[list[ClienteRow], int]:
+    return view.page(0, 1000, query, kept=kept)
+
+
+def write_names(clientes: Clientes) -> int:
+    """Clientes found by "huaman" in their nombre, code or number, and others; some of
+    them renamed, recoded or deactivated after. Returns the last position."""
+    ids = [
+        clientes.create_cliente(fields(codigo_cliente=code, nombre=nombre), "a").cliente.cliente_id
+        for code, nombre in [
+            ("H-1", "Rosa Huamán"),
+            ("H-2", "HUAMAN Quispe"),
+            ("H-3", "Luis Ñahui"),
+            ("HUAMAN-4", "Ana Pérez"),
+            ("H-5", "Jorge Huamani"),
+        ]
+    ]
+    clientes.update_cliente(ids[0], {"nombre": "Rosa Quispe"}, "b")  # no longer found
+    clientes.update_cliente(ids[2], {"nombre": "Luis Huamán"}, "b")  # found from now on
+    clientes.update_cliente(ids[3], {"codigo_cliente": "P-4"}, "b")  # nor by its code
+    clientes.deactivate_cliente(ids[4], "c")
+    return clientes.create_cliente(fields(nombre="Inés huamán"), "d").position or 0
+
+
+def test_batches_keep_a_kept_count_equal_to_a_count_of_the_rows(
+    services: Services, live: Positions
+) -> None:
+    view = services.view
+    services.clientes.create_cliente(fields(codigo_cliente="FIRST", nombre="Huamán"), "a")
+    live.wait_for(services.clientes.recorder.max_notification_id())
+    assert view.keep_count(HUAMAN)
+    assert view.kept_counts() == {"huaman": 1}
+    live.wait_for(write_names(services.clientes))
+    assert view.kept_counts() == {"huaman": 4}  # FIRST, HUAMAN Quispe, Luis and Inés
+    for query in (HUAMAN, ClienteQuery(text="huaman", sort=(SortKey("nombre", True),))):
+        assert found(view, query, kept=True) == found(view, query, kept=False)
+        assert found(view, query, kept=True)[1] == 4
+
+
+def test_a_page_by_a_term_no_longer_kept_still_counts_its_matches(
+    services: Services, live: Positions
+) -> None:
+    live.wait_for(write_names(services.clientes))
+    # Known as kept by some process, but the table keeps no count of it (after a replay
+    # of another release, say): the total is counted.
+    assert found(services.view, HUAMAN, kept=True)[1] == 3
+    statement, _ = services.view.select_page(HUAMAN, 0, 20, kept=True)
+    assert services.view.tables.terms in str(statement)
+
+
+def test_a_term_is_kept_once_a_search_finds_enough(services: Services, live: Positions) -> None:
+    live.wait_for(write_names(services.clientes))
+    terms = KeptTerms(services.view, keep_from=3)
+    try:
+        rare = ClienteQuery(text="perez")
+        terms.found(rare, 1)  # below keep_from
+        sorted_by_type = ClienteQuery(text="huaman", tipo_cliente="PERSONA")
+        terms.found(sorted_by_type, 3)  # not by text alone
+        terms.found(HUAMAN, 3)
+        deadline = time.monotonic() + 10
+        while not terms.knows(HUAMAN) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert terms.knows(HUAMAN)
+        assert not terms.knows(rare)
+        assert services.view.kept_counts() == {"huaman": 3}
+    finally:
+        terms.close()
+
+
+def test_no_more_terms_are_kept_than_the_most(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(projections.view, "MAX_KEPT_TERMS", 1)
+    assert services.view.keep_count(ClienteQuery(text="a"))
+    assert services.view.keep_count(ClienteQuery(text="A"))  # the same term, kept already
+    assert not services.view.keep_count(ClienteQuery(text="b"))
+    assert services.view.kept_counts() == {"a": 0}
+
+
+def test_a_term_kept_while_writes_go_on_keeps_its_exact_count(
+    services: Services, live: Positions
+) -> None:
+    writer = Writer(services.clientes)  # names every one "Nombre ...", renames some
+    writer.start()
+    try:
+        while writer.writes < 20:
+            time.sleep(0.01)
+        assert services.view.keep_count(ClienteQuery(text="nombre 1"))
+        assert services.view.keep_count(ClienteQuery(text="nombre"))
+        while writer.writes < 60:
+            time.sleep(0.01)
+    finally:
+        writer.stopping.set()
+        writer.join()
+    live.wait_for(services.clientes.recorder.max_notification_id())
+    for term in ("nombre 1", "nombre"):
+        counted = found(services.view, ClienteQuery(text=term), kept=False)[1]
+        assert services.view.kept_counts()[term] == counted > 0
+
+
+def test_a_replay_carries_the_kept_counts_and_a_check_finds_one_altered(
+    services: Services, live: Positions
+) -> None:
+    live.wait_for(write_names(services.clientes))
+    assert services.view.keep_count(HUAMAN)
+    replay(services).rebuild()
+    assert services.view.kept_counts() == {"huaman": 3}
+    assert replay(services, "clientes_check").check().differences == []
+    execute(services.settings.store, f"UPDATE {services.view.tables.terms} SET matches = 7")
+    assert replay(services, "clientes_check").check().differences == [
+        "count of vigente Clientes found by 'huaman': 7 kept by the table, 3 in the events"
+    ]
