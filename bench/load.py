@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import subprocess
+import time
 import urllib.error
 import urllib.request
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 SCRIPTS = Path(__file__).resolve().parent / "wrk"
@@ -29,6 +30,7 @@ class Measured:
     statuses: dict[str, int] = field(default_factory=dict)
     socket_errors: int = 0
     outcome: str = "ok"  # or "failed: ..." or "skipped: ..."
+    first_ms: float | None = None  # the slowest of the first asks, before the measurement
 
     @property
     def rate(self) -> float:
@@ -51,6 +53,9 @@ class Load:
     probe: tuple[str, str, bytes] = ("GET", "/api/clientes", b"")  # method, path, body
     # For a search: its probe must count fewer Clientes than this, or it did not filter.
     fewer_than: int | None = None
+    # Asked twice, one at a time, before the measurement: a search's steady state is the
+    # one after its first (the table keeps the count of a common term from then on).
+    asked_first: tuple[str, ...] = ()
 
 
 def probe(base_url: str, token: str, load: Load) -> tuple[int, bytes]:
@@ -68,6 +73,20 @@ def probe(base_url: str, token: str, load: Load) -> tuple[int, bytes]:
             return int(response.status), response.read()
     except urllib.error.HTTPError as error:
         return int(error.code), b""
+
+
+def ask_first(base_url: str, token: str, load: Load) -> float | None:
+    """Asks each of ``load.asked_first`` twice, one at a time; the slowest first ask's ms."""
+    if not load.asked_first:
+        return None
+    first: list[float] = []
+    for attempt in range(2):
+        for path in load.asked_first:
+            started = time.perf_counter()
+            probe(base_url, token, replace(load, probe=("GET", path, b"")))
+            if attempt == 0:
+                first.append((time.perf_counter() - started) * 1000)
+    return max(first)
 
 
 def refusal(load: Load, status: int, body: bytes) -> str | None:
@@ -88,6 +107,7 @@ def run_wrk(base_url: str, token: str, load: Load, measured: Measured, seconds: 
         measured.outcome = f"skipped: {reason}"
         measured.statuses = {str(status): 1}
         return measured
+    measured.first_ms = ask_first(base_url, token, load)
     command = [
         "wrk",
         f"--threads={min(2, measured.connections)}",

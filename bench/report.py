@@ -167,7 +167,14 @@ def _table(measured: list[Measured]) -> list[str]:
         here = {m.target: m for m in measured if (m.size, m.connections) == (size, conns)}
         mine, theirs = here.get(SERVICE), here.get(BASELINE)
         ratio = f"{mine.rate / theirs.rate:.2f}" if mine and theirs and theirs.rate else ""
-        notes = "; ".join(f"{m.target} {m.outcome}" for m in here.values() if not m.ok)
+        notes = "; ".join(
+            [f"{m.target} {m.outcome}" for m in here.values() if not m.ok]
+            + [
+                f"each term asked twice before: the first ask up to {m.first_ms:.0f} ms"
+                for m in here.values()
+                if m.first_ms is not None
+            ]
+        )
         rows.append(
             f"| {size:,} | {conns} | {_cells(mine)} | {_cells(theirs)} | {ratio} | {notes} |"
         )

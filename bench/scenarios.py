@@ -102,7 +102,13 @@ def search(parameter: str, values: Callable[[Dataset], list[str]]) -> Callable[[
     def load(data: Dataset) -> Load:
         paths = [f"/api/clientes?{urlencode({parameter: value})}" for value in values(data)]
         args = (data.paths_file(parameter, paths),)
-        return Load("paths.lua", args, ("GET", paths[0], b""), fewer_than=data.size)
+        return Load(
+            "paths.lua",
+            args,
+            ("GET", paths[0], b""),
+            fewer_than=data.size,
+            asked_first=tuple(paths) if parameter == "q" else (),
+        )
 
     return load
 

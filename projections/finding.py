@@ -5,9 +5,10 @@ index, a prefix of the folded code or number as a range of a btree index,
 exact values through their own indexes. A list filtered by types alone (or not
 at all) is read in order from the btree index of its sort key and the id, and
 its total adds up the counts the table keeps per pair of types (or per span of
-ids). Any other filter finds its matches once, through their indexes, for both
-the total (the exact count the contract asks for) and the page (the first of
-them in order).
+ids); so is a search by a text alone whose count the table keeps
+(projections/terms.py), its total that count. Any other filter finds its
+matches once, through their indexes, for both the total (the exact count the
+contract asks for) and the page (the first of them in order).
 """
 
 from __future__ import annotations

@@ -58,7 +58,7 @@ class ThreadReads:
         self.terms = KeptTerms(view)
 
     async def open(self) -> None:
-        pass
+        await anyio.to_thread.run_sync(self.terms.learn)
 
     async def close(self) -> None:
         self.terms.close()
@@ -75,7 +75,7 @@ class ThreadReads:
     async def page(
         self, query: ClienteQuery, offset: int, limit: int
     ) -> tuple[list[ClienteRow], int]:
-        read = partial(self.view.page, offset, limit, query, kept=self.terms.knows(query))
+        read = partial(self.view.page, offset, limit, query, kept=await self.terms.kept(query))
         rows, total = await anyio.to_thread.run_sync(read)
         self.terms.found(query, total)
         return rows, total
@@ -106,6 +106,7 @@ class PoolReads:
 
     async def open(self) -> None:
         await self.pool.open(wait=False)
+        await anyio.to_thread.run_sync(self.terms.learn)
 
     async def close(self) -> None:
         await self.pool.close()
@@ -151,7 +152,7 @@ class PoolReads:
     async def page(
         self, query: ClienteQuery, offset: int, limit: int
     ) -> tuple[list[ClienteRow], int]:
-        kept = self.terms.knows(query)
+        kept = await self.terms.kept(query)
         statement, params = self.view.select_page(query, offset, limit, kept=kept)
         rows, total = self.view.page_of(await self._fetch(statement, params))
         self.terms.found(query, total)

@@ -3,7 +3,10 @@ a replay, and checked by it; on both stores. (How a batch changes them: test_row
 
 from __future__ import annotations
 
+import asyncio
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -71,20 +74,33 @@ def test_a_page_by_a_term_no_longer_kept_still_counts_its_matches(
     assert services.view.tables.terms in str(statement)
 
 
-def test_a_term_is_kept_once_a_search_finds_enough(services: Services, live: Positions) -> None:
+def test_a_term_is_kept_once_a_search_finds_enough(
+    services: Services, live: Positions, monkeypatch: pytest.MonkeyPatch
+) -> None:
     live.wait_for(write_names(services.clientes))
+    counting = threading.Event()
+    keep_count = services.view.keep_count
+
+    def held_back(query: ClienteQuery) -> bool:
+        counting.wait(10)
+        return keep_count(query)
+
+    monkeypatch.setattr(services.view, "keep_count", held_back)
     terms = KeptTerms(services.view, keep_from=3)
     try:
         rare = ClienteQuery(text="perez")
         terms.found(rare, 1)  # below keep_from
-        sorted_by_type = ClienteQuery(text="huaman", tipo_cliente="PERSONA")
-        terms.found(sorted_by_type, 3)  # not by text alone
+        terms.found(ClienteQuery(text="huaman", tipo_cliente="PERSONA"), 3)  # not text alone
         terms.found(HUAMAN, 3)
-        deadline = time.monotonic() + 10
-        while not terms.knows(HUAMAN) and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert terms.knows(HUAMAN)
-        assert not terms.knows(rare)
+        with ThreadPoolExecutor(1) as searcher:
+            waiting = searcher.submit(asyncio.run, terms.kept(HUAMAN))
+            time.sleep(0.3)
+            assert not waiting.done()  # it waits for the one count, not makes its own
+            counting.set()
+            assert waiting.result(timeout=10)
+        assert asyncio.run(terms.kept(HUAMAN))
+        assert not asyncio.run(terms.kept(rare))
+        assert terms.pending == {}
         assert services.view.kept_counts() == {"huaman": 3}
     finally:
         terms.close()
@@ -133,3 +149,14 @@ def test_a_replay_carries_the_kept_counts_and_a_check_finds_one_altered(
     assert replay(services, "clientes_check").check().differences == [
         "count of vigente Clientes found by 'huaman': 7 kept by the table, 3 in the events"
     ]
+
+
+def test_a_process_reads_the_kept_terms_when_it_starts(services: Services) -> None:
+    assert services.view.keep_count(HUAMAN)
+    terms = KeptTerms(services.view)
+    try:
+        assert not asyncio.run(terms.kept(HUAMAN))
+        terms.learn()
+        assert asyncio.run(terms.kept(HUAMAN))
+    finally:
+        terms.close()
