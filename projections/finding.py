@@ -57,7 +57,7 @@ def page_statement(
     selected = ", ".join(dict.fromkeys([*COLUMNS, *sort_columns]))
     if query.by_types_only or (kept and query.term is not None):
         # Read in order from the sort key's index; the total is kept, or adds up kept
-        # counts. (Should a kept term be gone, as after a replay, it is counted.)
+        # counts. (Should the table not keep the term after all, its matches are counted.)
         if query.by_types_only:
             counted = f"{{tipos}}{where}" if conditions else "{counts}"
             total = f"(SELECT coalesce(sum(vigentes), 0) FROM {counted})"
