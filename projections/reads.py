@@ -29,6 +29,8 @@ POOL_TIMEOUT = 5.0  # seconds a read waits for a connection before it answers 50
 
 
 class Reads(Protocol):
+    terms: KeptTerms  # the search terms whose counts the table keeps
+
     async def open(self) -> None:
         """Readies the reads; called on the event loop that will use them."""
         ...

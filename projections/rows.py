@@ -54,9 +54,9 @@ class RowChanges:
     """
 
     def __init__(self, existing: Iterable[ClienteRow] = ()) -> None:
-        self.rows: dict[int, ClienteRow | None] = {row.id: row for row in existing}
-        self.before = dict(self.rows)
-        self.existing = frozenset(self.rows)
+        self.before = {row.id: row for row in existing}
+        self.rows: dict[int, ClienteRow | None] = dict(self.before)
+        self.existing = frozenset(self.before)
         self.touched: set[int] = set()
         self.count_deltas: dict[int, int] = {}  # span -> change in its count
         self.tipos_deltas: dict[Tipos, int] = {}  # pair of types -> change in its count

@@ -203,10 +203,11 @@ class ClientesView(TrackingRecorder, ABC):
         assert query.term is not None
         with self.transaction() as c:
             kept = self._kept_terms(c)
-            if query.term not in kept and len(kept) >= MAX_KEPT_TERMS:
+            if query.term in kept:
+                return True
+            if len(kept) >= MAX_KEPT_TERMS:
                 return False
-            if query.term not in kept:
-                self._count_and_keep(c, query.term)
+            self._count_and_keep(c, query.term)
         return True
 
     def keep_terms_of(self, other: ClientesView, within: Cursor | None = None) -> None:

@@ -160,3 +160,27 @@ def test_a_process_reads_the_kept_terms_when_it_starts(services: Services) -> No
         assert asyncio.run(terms.kept(HUAMAN))
     finally:
         terms.close()
+
+
+def test_a_list_read_keeps_the_term_it_found_often_and_then_totals_from_its_count(
+    services: Services, live: Positions
+) -> None:
+    live.wait_for(write_names(services.clientes))
+    reads = services.store.reads(services.view, services.clientes.recorder)
+
+    async def read_twice() -> tuple[tuple[list[ClienteRow], int], tuple[list[ClienteRow], int]]:
+        await reads.open()
+        try:
+            reads.terms.keep_from = 3
+            counted = await reads.page(HUAMAN, 0, 20)
+            assert await reads.terms.kept(HUAMAN)  # waits for the count being kept
+            # Altered by hand: only a read of the kept count can total 99.
+            altered = f"UPDATE {services.view.tables.terms} SET matches = 99"
+            execute(services.settings.store, altered)
+            return counted, await reads.page(HUAMAN, 0, 20)
+        finally:
+            await reads.close()
+
+    (rows, total), (kept_rows, kept_total) = asyncio.run(read_twice())
+    assert (total, kept_total) == (3, 99)
+    assert kept_rows == rows
