@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
         services.close()
     done = "compared with" if args.check else "swapped in for"
     print(
-        f"Rebuilt from {result.events:,} events in {result.seconds:.1f} s "
+        f"Rebuilt from {result.events:,} events in {result.seconds:.3f} s "
         f"({result.rate:,.0f} events/s); {done} the live table at position {result.position}"
     )
     for difference in result.differences:
