@@ -18,8 +18,9 @@ if TYPE_CHECKING:
 access_log = logging.getLogger("clientes.access")
 
 
-def observed(app: ASGIApp, *, metrics: bool) -> ASGIApp:
-    """``app`` answering with X-Request-ID, logging one line per request and counting it."""
+def observed(app: ASGIApp, *, metrics: bool, logged: bool) -> ASGIApp:
+    """``app`` answering with X-Request-ID, logging one line per request and counting it
+    (each of the two unless turned off)."""
 
     async def handler(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != ScopeType.HTTP:
@@ -45,18 +46,19 @@ def observed(app: ASGIApp, *, metrics: bool) -> ASGIApp:
             method, route = scope["method"], scope.get("path_template")
             if metrics:
                 observe_request(method, route, status, seconds)
-            access_log.info(
-                "%s %s %s",
-                method,
-                route or scope["path"],
-                status,
-                extra={
-                    "method": method,
-                    "route": route,
-                    "status": status,
-                    "duration_ms": round(seconds * 1000, 3),
-                },
-            )
+            if logged:
+                access_log.info(
+                    "%s %s %s",
+                    method,
+                    route or scope["path"],
+                    status,
+                    extra={
+                        "method": method,
+                        "route": route,
+                        "status": status,
+                        "duration_ms": round(seconds * 1000, 3),
+                    },
+                )
             logs.request_id.reset(reset)
 
     return handler

@@ -80,7 +80,9 @@ def create_app(settings: Settings | None = None, *, projector: bool | None = Non
         cors_config=cors(settings.cors_origins),
         logging_config=None,  # api/logs.py configures logging, once per process
     )
-    app.asgi_handler = security_headers(observed(head_and_allow(app), metrics=settings.metrics))
+    app.asgi_handler = security_headers(
+        observed(head_and_allow(app), metrics=settings.metrics, logged=settings.access_log)
+    )
     return app
 
 

@@ -52,6 +52,7 @@ class Config(msgspec.Struct, frozen=True, kw_only=True):
     projector: bool = True  # API processes run the projector (one active at a time)
     write_timeout: Annotated[float, Meta(ge=0)] = 5.0  # a write's wait for the read table
     metrics: bool = True  # serve GET /metrics
+    access_log: bool = True  # one log line per request (off behind a proxy that writes its own)
     cors_origins: tuple[str, ...] = ()  # browser origins allowed; none: no CORS headers
     ready_max_lag_events: Count = 10_000  # /ready fails past it: read table behind the store
     ready_max_lag_seconds: Seconds = 30.0  # ... or its oldest unapplied event this old

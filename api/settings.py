@@ -82,6 +82,7 @@ class Settings:
     projector: bool = DEFAULT.projector
     write_timeout: float = DEFAULT.write_timeout
     metrics: bool = DEFAULT.metrics
+    access_log: bool = DEFAULT.access_log
     cors_origins: tuple[str, ...] = DEFAULT.cors_origins
     ready_max_lag_events: int = DEFAULT.ready_max_lag_events
     ready_max_lag_seconds: float = DEFAULT.ready_max_lag_seconds

@@ -50,6 +50,8 @@ def test_the_variables_are_read_with_their_types_and_defaults() -> None:
     assert config.port == 9000
     assert config.metrics is True
     assert Config.from_env({"CLIENTES_METRICS": "off"}).metrics is False
+    assert config.access_log is True
+    assert Config.from_env({"CLIENTES_ACCESS_LOG": "off"}).access_log is False
 
 
 def test_clientes_config_prints_the_effective_configuration_and_never_a_secret() -> None:

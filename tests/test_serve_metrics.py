@@ -1,4 +1,5 @@
-"""`clientes serve --workers 2`: /metrics sums both workers; every request is one JSON log line."""
+"""`clientes serve`: /metrics sums both workers; every request is one JSON log line, unless
+CLIENTES_ACCESS_LOG is off."""
 
 from __future__ import annotations
 
@@ -82,6 +83,30 @@ def test_metrics_sum_the_counts_of_both_workers_and_show_the_projection(tmp_path
         # The line is written as the response goes: wait for it, not for the response.
         wait_until(lambda: tagged() == [("/api/clientes/{cliente_id}", 200)], timeout=5)
     assert list(scratch.iterdir()) == []  # the workers' counters go with the service
+
+
+def test_with_the_access_log_off_requests_are_answered_and_counted_but_not_logged(
+    tmp_path: Path,
+) -> None:
+    store = store_from_url(f"sqlite:///{tmp_path}/clientes.sqlite3")
+    token = mint_token(Settings(store=store, jwt_secret=SECRET), "ops", f"{READ} {WRITE}", 600)
+    headers = {"Authorization": f"Bearer {token}", "X-Request-ID": "quiet-1"}
+    env = server_env(store, SECRET, CLIENTES_ACCESS_LOG="off")
+    with Server(env) as server:
+        created = httpx.post(f"{server.url}/api/clientes", json=body(), headers=headers)
+        assert created.status_code == 201, created.text
+        assert created.headers["X-Request-ID"] == "quiet-1"
+
+        def counted() -> float:
+            scraped = samples(httpx.get(f"{server.url}/metrics").text)
+            return scraped.get(
+                'clientes_http_requests_total{method="POST",route="/api/clientes",status="201"}', 0
+            )
+
+        wait_until(lambda: counted() == 1, timeout=5, what="the create counted")
+        logged = [json.loads(line) for line in server.output().splitlines() if line[:1] == "{"]
+        assert any(line["logger"] == "uvicorn.error" for line in logged)  # the log is written
+        assert access_lines(server) == []
 
 
 def test_serve_removes_the_metrics_directories_of_killed_serves(tmp_path: Path) -> None:
