@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable
-from functools import partial
 from typing import Annotated, Any, Final
 
 import anyio
@@ -77,18 +76,25 @@ async def keyed_write(
             headers={"Retry-After": "1"},
         )
     services.keys_running.add(running)
+    kept: list[Answer | None] = []  # each attempt's answer; the last one is recorded
+
+    def keep(outcome: Cliente | ClientesError) -> Answer | None:
+        kept.append(kept_answer(respond, outcome))
+        return kept[-1]
+
     try:
-        use = KeyUse(actor, key, await described(request), partial(kept_answer, respond))
+        use = KeyUse(actor, key, await described(request), keep)
         written = await write(services, name, command, *args, use)
     except AlreadyAnswered as answered:
         if answered.answer.status < 300:
             # The change it answered may be what the read table has still to reach.
             head = await anyio.to_thread.run_sync(services.clientes.recorder.max_notification_id)
             await readable(services, head or 0)
-        return replayed(answered.answer)
+        return given(answered.answer, again=True)
     finally:
         services.keys_running.discard(running)
-    return respond(written.cliente)
+    # The answer as kept, rendered once: a repeat gets these very bytes.
+    return respond(written.cliente) if not kept or kept[-1] is None else given(kept[-1])
 
 
 async def described(request: Request[Any, Any, Any]) -> str:
@@ -113,11 +119,12 @@ def kept_answer(respond: Respond, outcome: Cliente | ClientesError) -> Answer | 
     return Answer(response.status_code or 200, body.decode(), headers)
 
 
-def replayed(answer: Answer) -> Response[bytes]:
+def given(answer: Answer, *, again: bool = False) -> Response[bytes]:
+    """A kept answer as a response; ``again`` marks it as the answer to an earlier request."""
     media_type = "application/problem+json" if answer.status >= 400 else "application/json"
     return Response(
         answer.body.encode(),
         status_code=answer.status,
-        headers={**answer.headers, REPLAYED: "true"},
+        headers={**answer.headers, REPLAYED: "true"} if again else answer.headers,
         media_type=media_type,
     )

@@ -237,3 +237,23 @@ def test_a_deactivation_or_conditional_update_whose_commit_went_unconfirmed_succ
     assert deactivated.position == made[0]
     assert not clientes.get_cliente(second).vigente
     assert [len(history(clientes, i)) for i in (first, second)] == [2, 2]
+
+
+def test_an_event_comes_back_from_the_store_as_it_was_recorded_whatever_its_text(
+    clientes: Clientes,
+) -> None:
+    """PostgreSQL takes the events as one binary array (api/stores/postgres.py): text that an
+    array's or a record's text form would have to escape is stored as it was."""
+    awkward = 'Ñandú "Kuña" \\ {a,b} (c,d) \' ; NULL 日本 \U0001f600'
+    written = clientes.create_cliente(
+        fields(nombre=awkward, direccion=awkward[::-1], contacto_representante="NULL"), "ana"
+    )
+    created = history(clientes, written.cliente.cliente_id)[0]
+    assert isinstance(created, ClienteCreated)
+    assert (created.nombre, created.direccion, created.contacto_representante) == (
+        awkward,
+        awkward[::-1],
+        "NULL",
+    )
+    stored = clientes.recorder.select_notifications(start=1, limit=10)
+    assert [n.state for n in stored][:1] == [clientes.mapper.to_stored_event(created).state]

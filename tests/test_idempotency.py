@@ -51,6 +51,37 @@ class TestARepeatedRequest:
         assert stored(client, CREATED) == 1
         assert stored(client, KEYED_ANSWER_TOPIC) == 1
 
+    def test_is_first_answered_as_a_write_without_a_key_is(
+        self, client: Client, auth: dict[str, str]
+    ) -> None:
+        """The first answer is rendered once, from what is kept: the status, headers and body a
+        write without a key gets."""
+
+        def shape(response: httpx.Response) -> tuple[int, dict[str, str]]:
+            varying = ("x-request-id", "location", "content-length")
+            return response.status_code, {
+                name: value for name, value in response.headers.items() if name not in varying
+            }
+
+        plain = client.post("/api/clientes", json=body(), headers=auth)
+        first = client.post("/api/clientes", json=body(), headers=keyed(auth, "k-first"))
+        assert shape(first) == shape(plain)
+        assert first.json() == client.get(first.headers["location"], headers=auth).json()
+        urls = [f"/api/clientes/{answer.json()['id']}" for answer in (plain, first)]
+        patch = {"email": "ana@example.pe"}
+        patched = [
+            client.patch(urls[0], json=patch, headers=auth),
+            client.patch(urls[1], json=patch, headers=keyed(auth, "k-patch")),
+        ]
+        assert shape(patched[1]) == shape(patched[0])
+        assert patched[1].json() == client.get(urls[1], headers=auth).json()
+        gone = [
+            client.delete(urls[0], headers=auth),
+            client.delete(urls[1], headers=keyed(auth, "k-d")),
+        ]
+        assert shape(gone[1]) == shape(gone[0])
+        assert gone[1].content == gone[0].content == b""
+
     def test_with_another_body_method_or_path_is_a_422(
         self, client: Client, auth: dict[str, str]
     ) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import cast
+from typing import Any, cast
 from uuid import UUID
 
 import psycopg
@@ -17,7 +17,7 @@ from eventsourcing.persistence import ApplicationRecorder, InterfaceError, Opera
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore, PostgresFactory
 from eventsourcing.utils import get_topic, retry
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
-from psycopg.sql import SQL, Identifier, Literal
+from psycopg.sql import SQL, Composed, Identifier, Literal
 
 from api.stores import MakesReadSide, OnPosition, Store, StoreUnusable
 from commands.forgetting import DeleteEvents
@@ -66,9 +66,37 @@ class PostgresIdSequence:
         return int(row["nextval"])
 
 
+class BinaryInsertRecorder(PostgresApplicationRecorder):
+    """The library's recorder, sending the events it inserts as a binary array.
+
+    The library's statement takes them as one array of its composite type, in
+    text (``%s``): psycopg then writes each event's bytes as escaped text, in
+    Python, which costs in proportion to the bytes (39 µs for a keyed create's
+    three events). The same statement with the array in binary (``%b``) costs
+    7 µs. Only the placeholder's format changes.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.insert_events_statement = _in_binary(self.insert_events_statement)
+
+
+def _in_binary(statement: Composed) -> Composed:
+    parts = [
+        SQL(part.as_string(None).replace("unnest(%s::", "unnest(%b::"))
+        if isinstance(part, SQL)
+        else part
+        for part in statement
+    ]
+    if parts == list(statement):
+        raise RuntimeError(f"the library's insert statement has changed: {statement!r}")
+    return Composed(parts)
+
+
 class ClientesPostgresFactory(MakesReadSide, PostgresFactory):
     """The library's PostgreSQL factory, which also makes the id sequence and the read tables."""
 
+    application_recorder_class = BinaryInsertRecorder
     sequence = PostgresIdSequence
     table = PostgresClientesView
 
