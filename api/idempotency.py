@@ -76,11 +76,12 @@ async def keyed_write(
             headers={"Retry-After": "1"},
         )
     services.keys_running.add(running)
-    kept: list[Answer | None] = []  # each attempt's answer; the last one is recorded
+    kept: Answer | None = None  # the last attempt's: the one recorded
 
     def keep(outcome: Cliente | ClientesError) -> Answer | None:
-        kept.append(kept_answer(respond, outcome))
-        return kept[-1]
+        nonlocal kept
+        kept = kept_answer(respond, outcome)
+        return kept
 
     try:
         use = KeyUse(actor, key, await described(request), keep)
@@ -94,7 +95,7 @@ async def keyed_write(
     finally:
         services.keys_running.discard(running)
     # The answer as kept, rendered once: a repeat gets these very bytes.
-    return respond(written.cliente) if not kept or kept[-1] is None else given(kept[-1])
+    return respond(written.cliente) if kept is None else given(kept)
 
 
 async def described(request: Request[Any, Any, Any]) -> str:
