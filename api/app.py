@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.metadata import version
@@ -43,7 +44,8 @@ def create_app(settings: Settings | None = None, *, projector: bool | None = Non
 
     The projector runs in this process unless ``projector`` (or the settings) say otherwise.
     """
-    if settings is None:  # a worker of `clientes serve`: a process of its own
+    own_process = settings is None  # a worker of `clientes serve`
+    if settings is None:
         logs.configure()
         settings = Settings.from_env()
     run_projector = settings.projector if projector is None else projector
@@ -56,6 +58,10 @@ def create_app(settings: Settings | None = None, *, projector: bool | None = Non
         services.start(asyncio.get_running_loop())
         app.state.services = services
         await services.reads.open()
+        if own_process:
+            # What start-up made lasts as long as the process: frozen, it is left out of
+            # the collector's full passes, which walked all of it and held requests up.
+            gc.freeze()
         try:
             with streams_end_on_stop_signal(services.head):
                 yield

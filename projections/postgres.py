@@ -68,6 +68,7 @@ class PostgresClientesView(PostgresTrackingRecorder, ClientesView):
         ]
         self._select = SQL("SELECT {} FROM {}").format(COLUMN_LIST, self.table)
         self.select_row_statement = self._select + SQL(" WHERE id = %s")
+        self.select_rows_statement = self._select + SQL(" WHERE id = ANY(%s)")  # ids as one array
         self.select_page_statement = SQL(
             "WITH counted AS (SELECT span, vigentes, "
             "   sum(vigentes) OVER (ORDER BY span) AS upto FROM {counts}),"
@@ -178,7 +179,7 @@ class PostgresClientesView(PostgresTrackingRecorder, ClientesView):
         return "nombre_folded LIKE %(contains)s"
 
     def select_rows(self, ids: Collection[int]) -> tuple[Composed, tuple[list[int]]]:
-        return self._select + SQL(" WHERE id = ANY(%s)"), (list(ids),)
+        return self.select_rows_statement, (list(ids),)
 
     def delete_rows(self, ids: Collection[int]) -> tuple[Composed, tuple[list[int]]]:
         return SQL("DELETE FROM {} WHERE id = ANY(%s)").format(self.table), (list(ids),)

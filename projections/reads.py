@@ -2,8 +2,9 @@
 table's rows and a Cliente's stored events (its history).
 
 On PostgreSQL an async connection pool answers a read without leaving the
-event loop; elsewhere the view's and the recorder's own reads run in a worker
-thread.
+event loop, and reads of one Cliente each that come together share one
+statement (projections/batches.py); elsewhere the view's and the recorder's
+own reads run in a worker thread.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from psycopg.rows import DictRow, dict_row
 from psycopg.sql import SQL, Composed
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
+from projections.batches import RowBatcher
+from projections.postgres import PostgresClientesView
 from projections.rows import ClienteRow
 from projections.search import ClienteQuery
 from projections.terms import KeptTerms
@@ -85,15 +88,17 @@ class ThreadReads:
 
 class PoolReads:
     """The view's and the recorder's statements, run through an async connection
-    pool on the event loop."""
+    pool on the event loop; reads of one Cliente each, asked for together, in one."""
 
     def __init__(
-        self, view: ClientesView, select_events: Composed, conninfo: str, size: int = 16
+        self, view: PostgresClientesView, select_events: Composed, conninfo: str, size: int = 16
     ) -> None:
         self.view = view
         self.terms = KeptTerms(view)
+        self.rows = RowBatcher(self._select_rows)
         # Composed once into the bytes psycopg sends (and prepares), not at every read.
         self.select_row_statement = _sent(view.select_row_statement)
+        self.select_rows_statement = _sent(view.select_rows_statement)
         self.select_events_statement = _sent(
             select_events + SQL(" AND originator_version > %s ORDER BY originator_version LIMIT %s")
         )
@@ -136,8 +141,14 @@ class PoolReads:
             return await cursor.fetchall()
 
     async def get(self, cliente_id: int) -> ClienteRow | None:
-        records = await self._fetch(self.select_row_statement, (cliente_id,))
-        return self.view.row(records[0]) if records else None
+        return await self.rows.get(cliente_id)
+
+    async def _select_rows(self, ids: list[int]) -> dict[int, ClienteRow]:
+        if len(ids) == 1:  # the statement of one id, cheaper alone than an array of one
+            records = await self._fetch(self.select_row_statement, (ids[0],))
+        else:
+            records = await self._fetch(self.select_rows_statement, (ids,))
+        return {record["id"]: self.view.row(record) for record in records}
 
     async def events(self, originator_id: UUID, after: int, limit: int) -> list[StoredEvent]:
         records = await self._fetch(self.select_events_statement, (originator_id, after, limit))

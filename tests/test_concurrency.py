@@ -124,3 +124,18 @@ def test_under_load_every_write_is_readable_at_once_through_either_worker(
         return stale
 
     assert asyncio.run(load()) == []
+
+
+def test_100_concurrent_reads_each_answer_with_their_own_cliente(
+    server: Server, headers: dict[str, str]
+) -> None:
+    # Reads that arrive together are made in one statement (projections/batches.py).
+    created = run(server, [("POST", "/api/clientes", body()) for _ in range(60)], headers)
+    ids = [r.json()["id"] for r in created]
+    unknown = [max(ids) + n for n in range(1, 21)]
+    asked = [*ids, *ids[:20], *unknown]  # some asked twice at once, some not there
+    responses = run(server, [("GET", f"/api/clientes/{i}", None) for i in asked], headers)
+    answers = [(r.status_code, r.json().get("id")) for r in responses]
+    assert answers == [(200, i) for i in ids + ids[:20]] + [(404, None)] * len(unknown)
+    by_id = {r.json()["id"]: r.json() for r in created}
+    assert all(r.json() == by_id[i] for i, r in zip(ids, responses, strict=False))

@@ -182,6 +182,7 @@ class PostgresStore(Store):
 
     def reads(self, view: ClientesView, recorder: ApplicationRecorder) -> Reads:
         assert isinstance(recorder, PostgresApplicationRecorder)
+        assert isinstance(view, PostgresClientesView)
         return PoolReads(view, recorder.select_events_statement, self.conninfo)
 
     def follow_read_table(self, view: ClientesView, on_position: OnPosition) -> Background:
