@@ -13,6 +13,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import anyio
 import redis
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import InfrastructureFactory, TrackingRecorder
@@ -22,8 +23,9 @@ from redis.retry import Retry
 
 from api.settings import Settings
 from api.stores import Store
-from commands import Clientes
+from commands import Clientes, Steps, Written
 from projections import ClientesProjection, ClientesView, Projector, Watermark, open_view
+from projections.batches import Batcher
 from projections.listeners import Background
 from projections.locks import Lock
 from projections.publisher import RedisPublisher
@@ -41,6 +43,7 @@ class Services:
     readable: Watermark  # how far the read table has got: what a read sees
     reads: Reads  # how requests read the read table (opened by the app)
     projection_lock: Lock  # held by whichever process projects
+    commands: Batcher[Command, Written]  # what requests run their commands through
     head: Watermark = field(default_factory=Watermark)  # how far the event store has got
     stall: StallWatch = field(default_factory=StallWatch)
     # (actor, Idempotency-Key) of the keyed writes running in this process
@@ -105,6 +108,18 @@ class Services:
         self.stack.callback(thread.stop)
 
 
+Command = Callable[[], Steps[Written]]
+
+
+def command_batcher(clientes: Clientes) -> Batcher[Command, Written]:
+    """The commands that requests ask for together, run together in one worker thread."""
+
+    async def run(commands: list[Command]) -> list[Written | Exception]:
+        return await anyio.to_thread.run_sync(clientes.committer.run_together, commands)
+
+    return Batcher(run)
+
+
 def prepare_store(settings: Settings) -> None:
     """Checks that the store can be used, and creates the tables it lacks.
 
@@ -135,6 +150,7 @@ def bootstrap(settings: Settings, *, api: bool, projector: bool) -> Services:
         ),
         reads=store.reads(view, clientes.recorder),
         projection_lock=store.lock(ClientesProjection.name),
+        commands=command_batcher(clientes),
         stack=stack,
     )
     services.published = publisher_tracking(settings, stack)

@@ -23,7 +23,7 @@ from api.bootstrap import Services
 from api.errors import PROBLEMS, problem
 from api.openapi import present_only
 from api.writes import readable, write
-from commands import AlreadyAnswered, Answer, Cliente, ClientesError, KeyUse, Written
+from commands import AlreadyAnswered, Answer, Cliente, ClientesError, KeyUse, Steps, Written
 
 KEY_PATTERN: Final = r"^[ -~]{1,255}$"  # 1..255 printable ASCII characters
 KEPT_PROBLEMS = frozenset({404, 409, 412})  # refusals of a command that ran
@@ -51,7 +51,7 @@ async def keyed_write(
     request: Request[Any, Any, Any],
     key: str | None,
     respond: Respond,
-    command: Callable[..., Written],
+    command: Callable[..., Steps[Written]],
     *args: Any,
 ) -> Response[Any]:
     """Runs the command ``name`` as ``write`` does and answers with ``respond``; with a key, the

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import anyio
@@ -15,6 +16,7 @@ from commands import (
     ClienteNotFound,
     CodigoTaken,
     KeyReused,
+    Steps,
     TooMuchContention,
     ValidationFailed,
     VersionMismatch,
@@ -41,11 +43,12 @@ OUTCOMES: dict[type[Exception], str] = {
 
 
 async def write(
-    services: Services, name: str, command: Callable[..., Written], *args: Any
+    services: Services, name: str, command: Callable[..., Steps[Written]], *args: Any
 ) -> Written:
-    """Runs the command ``name`` off the event loop, then waits until its change is readable."""
+    """Runs the command ``name`` off the event loop, with those asked for meanwhile, then
+    waits until its change is readable."""
     try:
-        written = await anyio.to_thread.run_sync(command, *args)
+        written = await services.commands.ask(partial(command, *args))
     except AlreadyAnswered:
         raise  # no command ran: the kept answer is given again
     except Exception as error:

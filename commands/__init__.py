@@ -9,6 +9,7 @@ from commands.cliente import (
     ClienteUpdated,
     cliente_aggregate_id,
 )
+from commands.committer import Steps
 from commands.errors import (
     ClienteNotFound,
     ClientesError,
@@ -37,6 +38,7 @@ __all__ = [
     "FieldError",
     "KeyReused",
     "KeyUse",
+    "Steps",
     "TooMuchContention",
     "ValidationFailed",
     "VersionMismatch",

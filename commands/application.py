@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import random
-import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -17,7 +15,7 @@ from eventsourcing.utils import EnvType, get_topic
 
 from commands.cliente import Cliente, ClienteEvent, cliente_aggregate_id
 from commands.codigo import CodigoIndex, normalise_codigo
-from commands.committer import Committer
+from commands.committer import Committer, Steps
 from commands.errors import (
     ClienteNotFound,
     ClientesError,
@@ -81,7 +79,36 @@ class Clientes(Application[UUID]):
     def create_cliente(
         self, fields: Mapping[str, str | None], actor: str, key: KeyUse | None = None
     ) -> Written:
-        """Records a new Cliente, claiming its code.
+        """Records a new Cliente, claiming its code."""
+        return self.committer.run(self.creating(fields, actor, key))
+
+    def update_cliente(
+        self,
+        cliente_id: int,
+        changes: Mapping[str, str | None],
+        actor: str,
+        expected_versions: Collection[int] | None = None,
+        key: KeyUse | None = None,
+    ) -> Written:
+        """Applies a partial change, validated on the merged result."""
+        return self.committer.run(self.updating(cliente_id, changes, actor, expected_versions, key))
+
+    def deactivate_cliente(
+        self,
+        cliente_id: int,
+        actor: str,
+        expected_versions: Collection[int] | None = None,
+        key: KeyUse | None = None,
+    ) -> Written:
+        """Deactivates a Cliente; its code stays taken."""
+        return self.committer.run(self.deactivating(cliente_id, actor, expected_versions, key))
+
+    # The commands as steps (commands/committer.py), for the committer to run.
+
+    def creating(
+        self, fields: Mapping[str, str | None], actor: str, key: KeyUse | None = None
+    ) -> Steps[Written]:
+        """create_cliente's steps.
 
         The first attempt claims the code as new, with no lookup: the store
         refuses the claim if the code has an index already. Only then is the
@@ -99,15 +126,15 @@ class Clientes(Application[UUID]):
 
         return self._retrying(attempt, key)
 
-    def update_cliente(
+    def updating(
         self,
         cliente_id: int,
         changes: Mapping[str, str | None],
         actor: str,
         expected_versions: Collection[int] | None = None,
         key: KeyUse | None = None,
-    ) -> Written:
-        """Applies a partial change, validated on the merged result.
+    ) -> Steps[Written]:
+        """update_cliente's steps.
 
         A write that loses a race is retried on the fresh state, so a partial
         update never undoes another writer's change.
@@ -128,14 +155,14 @@ class Clientes(Application[UUID]):
 
         return self._retrying(attempt, key)
 
-    def deactivate_cliente(
+    def deactivating(
         self,
         cliente_id: int,
         actor: str,
         expected_versions: Collection[int] | None = None,
         key: KeyUse | None = None,
-    ) -> Written:
-        """Deactivates a Cliente; its code stays taken."""
+    ) -> Steps[Written]:
+        """deactivate_cliente's steps."""
 
         def attempt() -> Decision:
             cliente = self.get_vigente(cliente_id, expected_versions)
@@ -209,7 +236,7 @@ class Clientes(Application[UUID]):
         index.reclaim(cliente.cliente_id)
         return index
 
-    def _retrying(self, attempt: Callable[[], Decision], key: KeyUse | None) -> Written:
+    def _retrying(self, attempt: Callable[[], Decision], key: KeyUse | None) -> Steps[Written]:
         """Decides and records a command, again on fresh state when it lost a race.
 
         The event store refuses a second event at the same version of an
@@ -222,21 +249,21 @@ class Clientes(Application[UUID]):
                 # A first use of a key is recorded without a look: the store refuses
                 # it if the key has an answer already, and only then is it read.
                 used = self.keys.last_expired(key) if key is not None and tries else None
-                return self._decide_and_record(attempt, key, used)
+                return (yield from self._decide_and_record(attempt, key, used))
             except IntegrityError:
-                time.sleep(random.uniform(0, 0.001 * min(tries, 10)))  # noqa: S311
+                continue  # the committer lets the others get ahead first
         raise TooMuchContention("Too many concurrent writes; try again")
 
     def _decide_and_record(
         self, attempt: Callable[[], Decision], key: KeyUse | None, used: KeyedAnswer | None
-    ) -> Written:
+    ) -> Steps[Written]:
         """Records the command's changes, and the key's answer with them, together with
         the changes of commands running alongside."""
         try:
             decision = attempt()
         except ClientesError as refusal:
             if key is not None and (answer := key.answer(refusal)) is not None:
-                self.committer.record([key.answered(answer, used)])
+                yield [key.answered(answer, used)]
             raise
         events: list[Any] = [
             event for aggregate in decision.aggregates for event in aggregate.collect_events()
@@ -246,7 +273,7 @@ class Clientes(Application[UUID]):
         if not events:
             return Written(decision.cliente, None)
         try:
-            position = self.committer.record(events)
+            position = yield events
         except IntegrityError:
             if not self._recorded(events):
                 raise

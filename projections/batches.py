@@ -1,71 +1,79 @@
-"""Reads of one row each, made together: what group commit is for writes (commands/committer.py).
+"""Work asked for together, done together: what group commit does for a store's writes.
 
-Each read through the pool costs the event loop a connection taken and given
-back, a statement sent, and wake-ups on the database's socket. Reads of one
-row each that are asked for while another is under way go in one statement
-instead, so those costs are paid once for all of them.
+An API process answers many requests at once, and each would pay costs of its
+own that are the same for one item as for many: for a read, a connection taken
+from the pool and given back, a statement sent, wake-ups on the database's
+socket; for a command, a worker thread woken, taking turns at the interpreter
+lock with every other such thread. Work of one kind asked for while a batch of
+it is under way goes together in the next batch, so those costs are paid once
+for all of it. Reads of one Cliente each (projections/reads.py) and commands
+(api/bootstrap.py) are batched so.
 
-A read asked for when none is under way starts at the event loop's next turn,
-together with every read asked for in the same turn: a lone read waits for no
-one. The reads asked for while a statement runs go together in the next. Each
-read's statement starts after it was asked for, so it sees every change the
-table held by then, and read-your-writes holds as it does for a read of its own.
+Work asked for when none is under way starts at the event loop's next turn,
+with whatever else was asked for in that turn: a lone request waits for no
+one. A batch starts after everything in it was asked for, so a read sees every
+change the store held by then, and read-your-writes holds as for a read made
+alone.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterator
-from itertools import islice
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Generic, TypeVar
 
-MAX_BATCH = 256  # keys read together at the most
+MAX_BATCH = 256  # items handled together at the most
 
-Row = TypeVar("Row")
-Select = Callable[[list[int]], Awaitable[dict[int, Row]]]
-Waiting = dict[int, list[asyncio.Future[Row | None]]]  # the reads asked for, by key
+Item = TypeVar("Item")
+Outcome = TypeVar("Outcome")
+# Answers a batch's items, in their order: each one's outcome, or the exception it raises.
+Handle = Callable[[list[Item]], Awaitable[Sequence[Outcome | Exception]]]
 
 
-class RowBatcher(Generic[Row]):
-    """Reads rows by key, the keys asked for together in one ``select``."""
+class Batcher(Generic[Item, Outcome]):
+    """Hands the items asked for together to ``handle``; when ``handle`` itself
+    raises, every item of its batch raises that."""
 
-    def __init__(self, select: Select[Row], max_batch: int = MAX_BATCH) -> None:
-        self._select = select
+    def __init__(self, handle: Handle[Item, Outcome], max_batch: int = MAX_BATCH) -> None:
+        self._handle = handle
         self._max_batch = max_batch
-        self._waiting: Waiting[Row] = {}
-        self._reading: asyncio.Task[None] | None = None  # held, so it is not collected
+        self._waiting: list[tuple[Item, asyncio.Future[Outcome]]] = []
+        self._handling: asyncio.Task[None] | None = None  # held, so it is not collected
 
-    async def get(self, key: int) -> Row | None:
-        """The row of ``key``; None if there is none. Raises what ``select`` raised."""
-        future: asyncio.Future[Row | None] = asyncio.get_running_loop().create_future()
-        self._waiting.setdefault(key, []).append(future)
-        if self._reading is None:
-            self._reading = asyncio.create_task(self._read_while_asked())
+    async def ask(self, item: Item) -> Outcome:
+        """``item``'s outcome, once its batch is handled."""
+        future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
+        self._waiting.append((item, future))
+        if self._handling is None:
+            self._handling = asyncio.create_task(self._handle_while_asked())
         return await future
 
-    async def _read_while_asked(self) -> None:
+    async def _handle_while_asked(self) -> None:
         try:
             while self._waiting:
-                keys = list(islice(self._waiting, self._max_batch))
-                await self._read({key: self._waiting.pop(key) for key in keys})
+                batch = self._waiting[: self._max_batch]
+                del self._waiting[: self._max_batch]
+                await self._handle_batch(batch)
         finally:
-            self._reading = None
+            self._handling = None
 
-    async def _read(self, waiting: Waiting[Row]) -> None:
+    async def _handle_batch(self, batch: list[tuple[Item, asyncio.Future[Outcome]]]) -> None:
+        futures = [future for _, future in batch]
         try:
-            found = await self._select(list(waiting))
+            outcomes = await self._handle([item for item, _ in batch])
         except Exception as error:
-            for future in _pending(waiting):
-                future.set_exception(error)
+            for future in futures:
+                if not future.done():
+                    future.set_exception(error)
         else:
-            for key, futures in waiting.items():
-                for future in futures:
-                    if not future.done():  # its request may have gone meanwhile
-                        future.set_result(found.get(key))
+            for future, outcome in zip(futures, outcomes, strict=True):
+                if future.done():  # its request has gone meanwhile
+                    continue
+                if isinstance(outcome, Exception):
+                    future.set_exception(outcome)
+                else:
+                    future.set_result(outcome)
         finally:
-            for future in _pending(waiting):  # the read itself was cancelled
-                future.cancel()
-
-
-def _pending(waiting: Waiting[Row]) -> Iterator[asyncio.Future[Row | None]]:
-    return (future for futures in waiting.values() for future in futures if not future.done())
+            for future in futures:  # the handling itself was cancelled
+                if not future.done():
+                    future.cancel()

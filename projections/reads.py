@@ -21,7 +21,7 @@ from psycopg.rows import DictRow, dict_row
 from psycopg.sql import SQL, Composed
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
-from projections.batches import RowBatcher
+from projections.batches import Batcher
 from projections.postgres import PostgresClientesView
 from projections.rows import ClienteRow
 from projections.search import ClienteQuery
@@ -95,7 +95,7 @@ class PoolReads:
     ) -> None:
         self.view = view
         self.terms = KeptTerms(view)
-        self.rows = RowBatcher(self._select_rows)
+        self.rows = Batcher(self._select_rows)  # reads of one Cliente each, asked for together
         # Composed once into the bytes psycopg sends (and prepares), not at every read.
         self.select_row_statement = _sent(view.select_row_statement)
         self.select_rows_statement = _sent(view.select_rows_statement)
@@ -141,14 +141,17 @@ class PoolReads:
             return await cursor.fetchall()
 
     async def get(self, cliente_id: int) -> ClienteRow | None:
-        return await self.rows.get(cliente_id)
+        return await self.rows.ask(cliente_id)
 
-    async def _select_rows(self, ids: list[int]) -> dict[int, ClienteRow]:
-        if len(ids) == 1:  # the statement of one id, cheaper alone than an array of one
-            records = await self._fetch(self.select_row_statement, (ids[0],))
+    async def _select_rows(self, ids: list[int]) -> list[ClienteRow | None]:
+        """The rows of ``ids``, in their order; None for an id with no row."""
+        distinct = list(dict.fromkeys(ids))
+        if len(distinct) == 1:  # the statement of one id, cheaper alone than an array of one
+            records = await self._fetch(self.select_row_statement, (distinct[0],))
         else:
-            records = await self._fetch(self.select_rows_statement, (ids,))
-        return {record["id"]: self.view.row(record) for record in records}
+            records = await self._fetch(self.select_rows_statement, (distinct,))
+        found = {record["id"]: self.view.row(record) for record in records}
+        return [found.get(cliente_id) for cliente_id in ids]
 
     async def events(self, originator_id: UUID, after: int, limit: int) -> list[StoredEvent]:
         records = await self._fetch(self.select_events_statement, (originator_id, after, limit))

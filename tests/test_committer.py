@@ -6,6 +6,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -13,7 +14,7 @@ import pytest
 from eventsourcing.persistence import IntegrityError, Notification, Recording
 
 from api.bootstrap import Services
-from commands import Clientes, CodigoTaken, VersionMismatch, Written
+from commands import Clientes, CodigoTaken, ValidationFailed, VersionMismatch, Written
 from commands.committer import Committer
 from tests.support import fields
 
@@ -165,3 +166,70 @@ def test_in_one_batch_a_taken_code_a_stale_version_and_a_new_cliente_each_get_th
     assert gate.batches[:2] == [2, 4]  # the holder; then the duplicate's claim with the new one
     assert clientes.get_cliente(taken.cliente.cliente_id).datos.codigo_cliente == "TAKEN"
     assert clientes.get_cliente(created.cliente.cliente_id).vigente
+
+
+class TestRunTogether:
+    """Commands run together in one thread, as an API process runs those that arrive
+    together: each decided on its own, their changes recorded together."""
+
+    def test_their_changes_are_recorded_in_one_transaction(self, services: Services) -> None:
+        clientes: Clientes = services.clientes
+        gate = Gate(lambda events: clientes.save(*events))
+        gate.opened.set()
+        clientes.committer = Committer(gate)
+        outcomes = clientes.committer.run_together(
+            [partial(clientes.creating, fields(), "ana") for _ in range(5)]
+        )
+        assert all(isinstance(outcome, Written) for outcome in outcomes)
+        assert gate.batches == [10]  # each create's Cliente and its code's index
+
+    def test_a_taken_code_a_stale_version_and_a_new_cliente_each_get_their_answer(
+        self, services: Services
+    ) -> None:
+        clientes: Clientes = services.clientes
+        taken = clientes.create_cliente(fields(codigo_cliente="TAKEN"), "ana")
+        changed = clientes.create_cliente(fields(), "ana")
+        clientes.update_cliente(changed.cliente.cliente_id, {"nombre": "Otra"}, "ana")
+        gate = Gate(lambda events: clientes.save(*events))
+        gate.opened.set()
+        clientes.committer = Committer(gate)
+        duplicate, stale, fresh, twin, invalid = clientes.committer.run_together(
+            [
+                partial(clientes.creating, fields(codigo_cliente="taken"), "luis"),
+                partial(
+                    clientes.updating, changed.cliente.cliente_id, {"nombre": "X"}, "rosa", {1}
+                ),
+                partial(clientes.creating, fields(codigo_cliente="NEW-1"), "luis"),
+                partial(clientes.creating, fields(codigo_cliente="new-1"), "rosa"),
+                partial(clientes.creating, fields(nombre=""), "rosa"),
+            ]
+        )
+        assert isinstance(duplicate, CodigoTaken)
+        assert isinstance(stale, VersionMismatch)
+        assert isinstance(fresh, Written)
+        assert fresh.position is not None
+        assert isinstance(twin, CodigoTaken)  # the same code twice in one batch: one wins
+        assert isinstance(invalid, ValidationFailed)
+        # The claim of the taken code with the new Cliente, refused as a whole; then
+        # each alone: the claim refused, the new Cliente recorded. The twin's claim of
+        # the new code's index waited for a transaction of its own, refused there.
+        assert gate.batches == [4, 2, 2, 2]
+        assert clientes.get_cliente(taken.cliente.cliente_id).datos.codigo_cliente == "TAKEN"
+        assert clientes.get_cliente(fresh.cliente.cliente_id).vigente
+
+    def test_a_store_error_fails_the_commands_of_its_transaction(self, services: Services) -> None:
+        clientes: Clientes = services.clientes
+        calls = iter([OSError("down"), None])
+
+        def flaky(events: Sequence[Any]) -> list[Recording[UUID]]:
+            if (error := next(calls)) is not None:
+                raise error
+            return clientes.save(*events)
+
+        clientes.committer = Committer(flaky)
+        failed = clientes.committer.run_together(
+            [partial(clientes.creating, fields(), "ana") for _ in range(2)]
+        )
+        assert [type(outcome) for outcome in failed] == [OSError, OSError]
+        (written,) = clientes.committer.run_together([partial(clientes.creating, fields(), "ana")])
+        assert isinstance(written, Written)
