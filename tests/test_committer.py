@@ -138,15 +138,29 @@ class TestCommitter:
         assert committer.record([Event(uuid4())]) == 1
 
 
+def taken_and_changed(clientes: Clientes) -> tuple[Written, Written]:
+    """A Cliente holding the code TAKEN, and one at version 2; the committer gated."""
+    taken = clientes.create_cliente(fields(codigo_cliente="TAKEN"), "ana")
+    changed = clientes.create_cliente(fields(), "ana")
+    clientes.update_cliente(changed.cliente.cliente_id, {"nombre": "Otra"}, "ana")
+    return taken, changed
+
+
+def gated(clientes: Clientes, *, opened: bool) -> Gate:
+    """The Clientes' committer, recording through a gate (``opened`` or not yet)."""
+    gate = Gate(lambda events: clientes.save(*events))
+    if opened:
+        gate.opened.set()
+    clientes.committer = Committer(gate)
+    return gate
+
+
 def test_in_one_batch_a_taken_code_a_stale_version_and_a_new_cliente_each_get_their_answer(
     services: Services, pool: ThreadPoolExecutor
 ) -> None:
     clientes: Clientes = services.clientes
-    taken = clientes.create_cliente(fields(codigo_cliente="TAKEN"), "ana")
-    changed = clientes.create_cliente(fields(), "ana")
-    clientes.update_cliente(changed.cliente.cliente_id, {"nombre": "Otra"}, "ana")
-    gate = Gate(lambda events: clientes.save(*events))
-    clientes.committer = Committer(gate)
+    taken, changed = taken_and_changed(clientes)
+    gate = gated(clientes, opened=False)
     holding = pool.submit(clientes.create_cliente, fields(), "ana")
     assert gate.entered.wait(5)
     duplicate = pool.submit(clientes.create_cliente, fields(codigo_cliente="taken"), "luis")
@@ -174,9 +188,7 @@ class TestRunTogether:
 
     def test_their_changes_are_recorded_in_one_transaction(self, services: Services) -> None:
         clientes: Clientes = services.clientes
-        gate = Gate(lambda events: clientes.save(*events))
-        gate.opened.set()
-        clientes.committer = Committer(gate)
+        gate = gated(clientes, opened=True)
         outcomes = clientes.committer.run_together(
             [partial(clientes.creating, fields(), "ana") for _ in range(5)]
         )
@@ -187,12 +199,8 @@ class TestRunTogether:
         self, services: Services
     ) -> None:
         clientes: Clientes = services.clientes
-        taken = clientes.create_cliente(fields(codigo_cliente="TAKEN"), "ana")
-        changed = clientes.create_cliente(fields(), "ana")
-        clientes.update_cliente(changed.cliente.cliente_id, {"nombre": "Otra"}, "ana")
-        gate = Gate(lambda events: clientes.save(*events))
-        gate.opened.set()
-        clientes.committer = Committer(gate)
+        taken, changed = taken_and_changed(clientes)
+        gate = gated(clientes, opened=True)
         duplicate, stale, fresh, twin, invalid = clientes.committer.run_together(
             [
                 partial(clientes.creating, fields(codigo_cliente="taken"), "luis"),
