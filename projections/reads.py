@@ -99,6 +99,7 @@ class PoolReads:
         # Composed once into the bytes psycopg sends (and prepares), not at every read.
         self.select_row_statement = _sent(view.select_row_statement)
         self.select_rows_statement = _sent(view.select_rows_statement)
+        self.select_page_statement = _sent(view.select_page_statement)
         self.select_events_statement = _sent(
             select_events + SQL(" AND originator_version > %s ORDER BY originator_version LIMIT %s")
         )
@@ -170,6 +171,8 @@ class PoolReads:
     ) -> tuple[list[ClienteRow], int]:
         kept = await self.terms.kept(query)
         statement, params = self.view.select_page(query, offset, limit, kept=kept)
+        if statement is self.view.select_page_statement:  # an unfiltered page: composed once
+            statement = self.select_page_statement
         rows, total = self.view.page_of(await self._fetch(statement, params))
         self.terms.found(query, total)
         return rows, total
