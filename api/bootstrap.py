@@ -32,6 +32,8 @@ from projections.publisher import RedisPublisher
 from projections.reads import Reads
 from projections.stall import StallWatch
 
+Command = Callable[[], Steps[Written]]  # a command with its arguments, to be run
+
 
 @dataclass
 class Services:
@@ -106,9 +108,6 @@ class Services:
     def _run(self, thread: Background) -> None:
         thread.start()
         self.stack.callback(thread.stop)
-
-
-Command = Callable[[], Steps[Written]]
 
 
 def command_batcher(clientes: Clientes) -> Batcher[Command, Written]:
