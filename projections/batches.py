@@ -6,8 +6,8 @@ from the pool and given back, a statement sent, wake-ups on the database's
 socket; for a command, a worker thread woken, taking turns at the interpreter
 lock with every other such thread. Work of one kind asked for while a batch of
 it is under way goes together in the next batch, so those costs are paid once
-for all of it. Reads of one Cliente each (projections/reads.py) and commands
-(api/bootstrap.py) are batched so.
+for all of it. Reads of one Cliente each, unfiltered pages of the list
+(projections/reads.py) and commands (api/bootstrap.py) are batched so.
 
 Work asked for when none is under way starts at the event loop's next turn,
 with whatever else was asked for in that turn: a lone request waits for no

@@ -2,8 +2,9 @@
 table's rows and a Cliente's stored events (its history).
 
 On PostgreSQL an async connection pool answers a read without leaving the
-event loop, and reads of one Cliente each that come together share one
-statement (projections/batches.py); elsewhere the view's and the recorder's
+event loop. Reads of one Cliente each that come together share one statement,
+and unfiltered pages that come together are sent on one connection in one
+pipeline (projections/batches.py); elsewhere the view's and the recorder's
 own reads run in a worker thread.
 """
 
@@ -28,6 +29,7 @@ from projections.search import ClienteQuery
 from projections.terms import KeptTerms
 from projections.view import ClientesView, Params
 
+Query = tuple[bytes | Composed, Params]  # a statement and its parameters
 POOL_TIMEOUT = 5.0  # seconds a read waits for a connection before it answers 503
 
 
@@ -96,6 +98,7 @@ class PoolReads:
         self.view = view
         self.terms = KeptTerms(view)
         self.rows = Batcher(self._select_rows)  # reads of one Cliente each, asked for together
+        self.pages = Batcher(self._fetch_all)  # unfiltered pages, asked for together
         # Composed once into the bytes psycopg sends (and prepares), not at every read.
         self.select_row_statement = _sent(view.select_row_statement)
         self.select_rows_statement = _sent(view.select_rows_statement)
@@ -121,7 +124,12 @@ class PoolReads:
         self.terms.close()
 
     async def _fetch(self, statement: bytes | Composed, params: Params) -> list[DictRow]:
-        """The records ``statement`` selects (prepared on each connection).
+        """The records ``statement`` selects (prepared on each connection)."""
+        (records,) = await self._fetch_all([(statement, params)])
+        return records
+
+    async def _fetch_all(self, queries: list[Query]) -> list[list[DictRow]]:
+        """The records each of ``queries`` selects, on one connection.
 
         A connection the server dropped (a restart, a killed backend) fails the
         read; the pool's idle connections are then checked all at once, the dead
@@ -129,17 +137,21 @@ class PoolReads:
         one failed attempt. No connection is checked while the server stays up.
         """
         try:
-            return await self._fetch_once(statement, params)
+            return await self._fetch_all_once(queries)
         except PoolTimeout:
             raise  # no connection to be had: the server is away
         except psycopg.OperationalError:
             await self.pool.check()
-            return await self._fetch_once(statement, params)
+            return await self._fetch_all_once(queries)
 
-    async def _fetch_once(self, statement: bytes | Composed, params: Params) -> list[DictRow]:
+    async def _fetch_all_once(self, queries: list[Query]) -> list[list[DictRow]]:
         async with self.pool.connection() as conn:
-            cursor = await conn.execute(statement, params, prepare=True)
-            return await cursor.fetchall()
+            if len(queries) == 1:
+                cursor = await conn.execute(*queries[0], prepare=True)
+                return [await cursor.fetchall()]
+            async with conn.pipeline():  # sent together, answered in one round trip
+                cursors = [await conn.execute(*query, prepare=True) for query in queries]
+            return [await cursor.fetchall() for cursor in cursors]
 
     async def get(self, cliente_id: int) -> ClienteRow | None:
         return await self.rows.ask(cliente_id)
@@ -171,9 +183,13 @@ class PoolReads:
     ) -> tuple[list[ClienteRow], int]:
         kept = await self.terms.kept(query)
         statement, params = self.view.select_page(query, offset, limit, kept=kept)
-        if statement is self.view.select_page_statement:  # an unfiltered page: composed once
-            statement = self.select_page_statement
-        rows, total = self.view.page_of(await self._fetch(statement, params))
+        if statement is self.view.select_page_statement:
+            # An unfiltered page: its statement composed once, and sent with those of
+            # the unfiltered pages asked for meanwhile, on one connection.
+            records = await self.pages.ask((self.select_page_statement, params))
+        else:
+            records = await self._fetch(statement, params)
+        rows, total = self.view.page_of(records)
         self.terms.found(query, total)
         return rows, total
 

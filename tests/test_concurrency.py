@@ -139,3 +139,21 @@ def test_100_concurrent_reads_each_answer_with_their_own_cliente(
     assert answers == [(200, i) for i in ids + ids[:20]] + [(404, None)] * len(unknown)
     by_id = {r.json()["id"]: r.json() for r in created}
     assert all(r.json() == by_id[i] for i, r in zip(ids, responses, strict=False))
+
+
+def test_50_concurrent_pages_each_answer_with_their_own_rows(
+    server: Server, headers: dict[str, str]
+) -> None:
+    # Unfiltered pages that arrive together are sent in one pipeline (projections/reads.py).
+    created = run(server, [("POST", "/api/clientes", body()) for _ in range(45)], headers)
+    ids = sorted(r.json()["id"] for r in created)
+    pages = [(page, size) for size in (1, 2, 5) for page in range(0, 20, 2)]
+    pages += [(100, 5), (0, 100)] * 10  # past the end, and the whole list, asked at once
+    responses = run(
+        server, [("GET", f"/api/clientes?page={p}&size={s}", None) for p, s in pages], headers
+    )
+    for (page, size), response in zip(pages, responses, strict=True):
+        assert response.status_code == 200, response.text
+        listing = response.json()
+        assert [c["id"] for c in listing["content"]] == ids[page * size : (page + 1) * size]
+        assert (listing["totalElements"], listing["number"], listing["size"]) == (45, page, size)
