@@ -90,7 +90,8 @@ class ThreadReads:
 
 class PoolReads:
     """The view's and the recorder's statements, run through an async connection
-    pool on the event loop; reads of one Cliente each, asked for together, in one."""
+    pool on the event loop; reads of one Cliente each, asked for together, in one
+    statement, and unfiltered pages asked for together in one pipeline."""
 
     def __init__(
         self, view: PostgresClientesView, select_events: Composed, conninfo: str, size: int = 16
