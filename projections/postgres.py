@@ -70,11 +70,11 @@ class PostgresClientesView(PostgresTrackingRecorder, ClientesView):
         self.select_row_statement = self._select + SQL(" WHERE id = %s")
         self.select_rows_statement = self._select + SQL(" WHERE id = ANY(%s)")  # ids as one array
         self.select_page_statement = SQL(
-            "WITH counted AS (SELECT span, vigentes, "
-            "   sum(vigentes) OVER (ORDER BY span) AS upto FROM {counts}),"
-            " start AS (SELECT span, %(offset)s - (upto - vigentes) AS skip FROM counted"
+            "WITH start AS (SELECT span, %(offset)s - (upto - vigentes) AS skip"
+            "   FROM (SELECT span, vigentes, sum(vigentes::int4) OVER (ORDER BY span) AS upto"
+            "     FROM {counts}) AS counted"
             "   WHERE upto > %(offset)s ORDER BY span LIMIT 1)"
-            " SELECT (SELECT coalesce(max(upto), 0) FROM counted) AS total, c.*"
+            " SELECT (SELECT coalesce(sum(vigentes::int4), 0) FROM {counts}) AS total, c.*"
             " FROM (SELECT 1) AS one LEFT JOIN LATERAL ({select}"
             "   WHERE id >= (SELECT span FROM start) * %(span)s ORDER BY id"
             "   LIMIT %(limit)s OFFSET (SELECT skip FROM start)) AS c ON true"
