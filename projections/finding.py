@@ -4,7 +4,7 @@ Every condition is one an index answers: the folded nombre through a trigram
 index, a prefix of the folded code or number as a range of a btree index,
 exact values through their own indexes. A list filtered by types alone (or not
 at all) is read in order from the btree index of its sort key and the id, and
-its total adds up the counts the table keeps per pair of types (or per span of
+its total adds up the counts the table keeps per pair of types (or per block of
 ids); so is a search by a text alone whose count the table keeps
 (projections/terms.py), its total that count. Any other filter finds its
 matches once, through their indexes, for both the total (the exact count the
@@ -42,7 +42,7 @@ def page_statement(
 ) -> tuple[str, dict[str, Any]]:
     """A page of the matches in order, each with the total, from one snapshot; a null
     id when the page holds none. ``kept`` when the table keeps the count of the
-    query's term. The text names the tables ``{rows}``, ``{counts}``, ``{tipos}``
+    query's term. The text names the tables ``{rows}``, ``{blocks}``, ``{tipos}``
     and ``{terms}``, and takes ``offset`` and ``limit``."""
     conditions, params = _conditions(query, dialect)
     where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
@@ -59,7 +59,7 @@ def page_statement(
         # Read in order from the sort key's index; the total is kept, or adds up kept
         # counts. (Should the table not keep the term after all, its matches are counted.)
         if query.by_types_only:
-            counted = f"{{tipos}}{where}" if conditions else "{counts}"
+            counted = f"{{tipos}}{where}" if conditions else "{blocks}"
             total = f"(SELECT coalesce(sum(vigentes), 0) FROM {counted})"
         else:
             params["term"] = query.term

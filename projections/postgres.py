@@ -18,7 +18,7 @@ from projections.finding import INDEXES
 from projections.locks import advisory_key
 from projections.rows import COLUMNS, STORED_COLUMNS, ClienteRow, RowChanges
 from projections.search import FOLDED_COLUMNS, containing
-from projections.view import COUNT_TIPOS, ClientesView, Params, Tables
+from projections.view import COUNT_BLOCKS, COUNT_TIPOS, ClientesView, Params, Tables
 
 COLUMN_LIST = SQL(", ").join(map(Identifier, COLUMNS))
 STORED_LIST = SQL(", ").join(map(Identifier, STORED_COLUMNS))
@@ -46,7 +46,7 @@ class PostgresClientesView(PostgresTrackingRecorder, ClientesView):
         self.tables = Tables.named(table_name)
         super().__init__(datastore, tracking_table_name=self.tables.tracking)
         self.schema = datastore.schema
-        self.table, self.counts, self.tipos, self.terms, self.tracking = (
+        self.table, self.counts, self.blocks, self.tipos, self.terms, self.tracking = (
             Identifier(self.schema, name) for name in self.tables
         )
         self.channel = f"{self.schema}.{table_name}"[:63]
@@ -59,6 +59,9 @@ class PostgresClientesView(PostgresTrackingRecorder, ClientesView):
                 "CREATE TABLE IF NOT EXISTS {} (span bigint PRIMARY KEY, vigentes bigint NOT NULL)"
             ).format(self.counts),
             SQL(
+                "CREATE TABLE IF NOT EXISTS {} (block bigint PRIMARY KEY, vigentes bigint NOT NULL)"
+            ).format(self.blocks),
+            SQL(
                 "CREATE TABLE IF NOT EXISTS {} (tipo_cliente text, tipo_documento text,"
                 " vigentes bigint NOT NULL, PRIMARY KEY (tipo_cliente, tipo_documento))"
             ).format(self.tipos),
@@ -69,16 +72,22 @@ class PostgresClientesView(PostgresTrackingRecorder, ClientesView):
         self._select = SQL("SELECT {} FROM {}").format(COLUMN_LIST, self.table)
         self.select_row_statement = self._select + SQL(" WHERE id = %s")
         self.select_rows_statement = self._select + SQL(" WHERE id = ANY(%s)")  # ids as one array
+        # Each count is under 2**31: summed as integers, not as numerics.
         self.select_page_statement = SQL(
-            "WITH start AS (SELECT span, %(offset)s - (upto - vigentes) AS skip"
+            "WITH block AS (SELECT block, %(offset)s - (upto - vigentes) AS skip"
+            "   FROM (SELECT block, vigentes, sum(vigentes::int4) OVER (ORDER BY block) AS upto"
+            "     FROM {blocks}) AS counted"
+            "   WHERE upto > %(offset)s ORDER BY block LIMIT 1),"
+            " start AS (SELECT span, (SELECT skip FROM block) - (upto - vigentes) AS skip"
             "   FROM (SELECT span, vigentes, sum(vigentes::int4) OVER (ORDER BY span) AS upto"
-            "     FROM {counts}) AS counted"
-            "   WHERE upto > %(offset)s ORDER BY span LIMIT 1)"
-            " SELECT (SELECT coalesce(sum(vigentes::int4), 0) FROM {counts}) AS total, c.*"
+            "     FROM {counts} WHERE span >= (SELECT block FROM block) * %(spans)s"
+            "     AND span < ((SELECT block FROM block) + 1) * %(spans)s) AS counted"
+            "   WHERE upto > (SELECT skip FROM block) ORDER BY span LIMIT 1)"
+            " SELECT (SELECT coalesce(sum(vigentes::int4), 0) FROM {blocks}) AS total, c.*"
             " FROM (SELECT 1) AS one LEFT JOIN LATERAL ({select}"
             "   WHERE id >= (SELECT span FROM start) * %(span)s ORDER BY id"
             "   LIMIT %(limit)s OFFSET (SELECT skip FROM start)) AS c ON true"
-        ).format(counts=self.counts, select=self._select)
+        ).format(blocks=self.blocks, counts=self.counts, select=self._select)
         self.select_position_statement = SQL(
             "SELECT notification_id FROM {} WHERE application_name = %s FOR UPDATE"
         ).format(self.tracking)
@@ -92,6 +101,10 @@ class PostgresClientesView(PostgresTrackingRecorder, ClientesView):
             "INSERT INTO {} AS c VALUES (%s, %s) "
             "ON CONFLICT (span) DO UPDATE SET vigentes = c.vigentes + excluded.vigentes"
         ).format(self.counts)
+        self.update_blocks_statement = SQL(
+            "INSERT INTO {} AS c VALUES (%s, %s) "
+            "ON CONFLICT (block) DO UPDATE SET vigentes = c.vigentes + excluded.vigentes"
+        ).format(self.blocks)
         self.update_tipos_statement = SQL(
             "INSERT INTO {} AS c VALUES (%s, %s, %s) ON CONFLICT (tipo_cliente, tipo_documento)"
             " DO UPDATE SET vigentes = c.vigentes + excluded.vigentes"
@@ -104,7 +117,7 @@ class PostgresClientesView(PostgresTrackingRecorder, ClientesView):
         ).format(self.terms)
         self.select_total_statement = SQL(
             "SELECT coalesce(sum(vigentes), 0) AS total FROM {}"
-        ).format(self.counts)
+        ).format(self.blocks)
         self.analyze_statement = SQL("ANALYZE {}").format(self.table)
         self.drop_statements = [
             SQL("DROP TABLE IF EXISTS {}").format(SQL(", ").join(self._identifiers()))
@@ -137,7 +150,8 @@ class PostgresClientesView(PostgresTrackingRecorder, ClientesView):
                             self.table, Identifier(name), SQL(FOLDED_TYPE)
                         )
                     )
-            c.execute(self.statement(COUNT_TIPOS))  # if made by an older release
+            for counting in (COUNT_BLOCKS, COUNT_TIPOS):  # if made by an older release
+                c.execute(self.statement(counting))
             for suffix, columns in INDEXES.items():
                 c.execute(
                     SQL("CREATE INDEX IF NOT EXISTS {} ON {} ({})").format(
@@ -167,7 +181,11 @@ class PostgresClientesView(PostgresTrackingRecorder, ClientesView):
 
     def statement(self, text: str) -> Composed:
         return SQL(text).format(
-            rows=self.table, counts=self.counts, tipos=self.tipos, terms=self.terms
+            rows=self.table,
+            counts=self.counts,
+            blocks=self.blocks,
+            tipos=self.tipos,
+            terms=self.terms,
         )
 
     def mark(self, name: str) -> str:

@@ -13,7 +13,7 @@ from projections.columns import column_definitions
 from projections.finding import INDEXES
 from projections.rows import COLUMNS, STORED_COLUMNS, ClienteRow
 from projections.search import FOLDED_COLUMNS, containing
-from projections.view import COUNT_TIPOS, ClientesView, Tables
+from projections.view import COUNT_BLOCKS, COUNT_TIPOS, ClientesView, Tables
 
 COLUMN_LIST = ", ".join(COLUMNS)
 STORED_LIST = ", ".join(STORED_COLUMNS)
@@ -40,7 +40,7 @@ class SQLiteClientesView(SQLiteTrackingRecorder, ClientesView):
         # Named before the library's constructor, which asks for the tables to create.
         self.tables = Tables.named(table_name)
         super().__init__(datastore)
-        rows, counts, tipos, terms, tracking = self.tables
+        rows, counts, blocks, tipos, terms, tracking = self.tables
         self.insert_tracking_statement = (
             f"INSERT INTO {tracking} VALUES (:application_name, :notification_id) "
             "ON CONFLICT (application_name) DO UPDATE SET notification_id = :notification_id "
@@ -55,11 +55,16 @@ class SQLiteClientesView(SQLiteTrackingRecorder, ClientesView):
         # An empty page past the end has no span to start from: SQLite refuses the
         # null OFFSET that PostgreSQL takes as 0, hence the coalesce.
         self.select_page_statement = (
-            "WITH counted AS (SELECT span, vigentes, "
-            f"   sum(vigentes) OVER (ORDER BY span) AS upto FROM {counts}),"
-            " start AS (SELECT span, :offset - (upto - vigentes) AS skip FROM counted"
-            "   WHERE upto > :offset ORDER BY span LIMIT 1)"
-            " SELECT (SELECT coalesce(max(upto), 0) FROM counted) AS total, c.*"
+            "WITH block AS (SELECT block, :offset - (upto - vigentes) AS skip"
+            "   FROM (SELECT block, vigentes, sum(vigentes) OVER (ORDER BY block) AS upto"
+            f"     FROM {blocks}) AS counted"
+            "   WHERE upto > :offset ORDER BY block LIMIT 1),"
+            " start AS (SELECT span, (SELECT skip FROM block) - (upto - vigentes) AS skip"
+            "   FROM (SELECT span, vigentes, sum(vigentes) OVER (ORDER BY span) AS upto"
+            f"     FROM {counts} WHERE span >= (SELECT block FROM block) * :spans"
+            "     AND span < ((SELECT block FROM block) + 1) * :spans) AS counted"
+            "   WHERE upto > (SELECT skip FROM block) ORDER BY span LIMIT 1)"
+            f" SELECT (SELECT coalesce(sum(vigentes), 0) FROM {blocks}) AS total, c.*"
             f" FROM (SELECT 1) AS one LEFT JOIN ({self._select}"
             "   WHERE id >= (SELECT span FROM start) * :span ORDER BY id"
             "   LIMIT :limit OFFSET coalesce((SELECT skip FROM start), 0)) AS c ON true"
@@ -74,6 +79,10 @@ class SQLiteClientesView(SQLiteTrackingRecorder, ClientesView):
             f"INSERT INTO {counts} VALUES (?, ?) "
             "ON CONFLICT (span) DO UPDATE SET vigentes = vigentes + excluded.vigentes"
         )
+        self.update_blocks_statement = (
+            f"INSERT INTO {blocks} VALUES (?, ?) "
+            "ON CONFLICT (block) DO UPDATE SET vigentes = vigentes + excluded.vigentes"
+        )
         self.update_tipos_statement = (
             f"INSERT INTO {tipos} VALUES (?, ?, ?) ON CONFLICT (tipo_cliente, tipo_documento)"
             " DO UPDATE SET vigentes = vigentes + excluded.vigentes"
@@ -82,7 +91,7 @@ class SQLiteClientesView(SQLiteTrackingRecorder, ClientesView):
         self.insert_term_statement = (
             f"INSERT INTO {terms} VALUES (?, ?) ON CONFLICT (term) DO NOTHING"
         )
-        self.select_total_statement = f"SELECT coalesce(sum(vigentes), 0) AS total FROM {counts}"
+        self.select_total_statement = f"SELECT coalesce(sum(vigentes), 0) AS total FROM {blocks}"
         self.analyze_statement = f"ANALYZE {rows}"
         self.trigrams = f"{rows}_nombre_trigrams"
         self.drop_statements = [
@@ -126,13 +135,14 @@ class SQLiteClientesView(SQLiteTrackingRecorder, ClientesView):
             trigrams_made = c.fetchone() is not None
             for statement in self.search_statements:
                 c.execute(statement)
-            c.execute(self.statement(COUNT_TIPOS))  # if made by an older release
+            for counting in (COUNT_BLOCKS, COUNT_TIPOS):  # if made by an older release
+                c.execute(self.statement(counting))
             if not trigrams_made:  # the rows already there, indexed at once
                 c.execute(f"INSERT INTO {self.trigrams} ({self.trigrams}) VALUES ('rebuild')")
 
     def statement(self, text: str) -> str:
-        rows, counts, tipos, terms, _ = self.tables
-        return text.format(rows=rows, counts=counts, tipos=tipos, terms=terms)
+        rows, counts, blocks, tipos, terms, _ = self.tables
+        return text.format(rows=rows, counts=counts, blocks=blocks, tipos=tipos, terms=terms)
 
     def mark(self, name: str) -> str:
         return f":{name}"
@@ -146,7 +156,7 @@ class SQLiteClientesView(SQLiteTrackingRecorder, ClientesView):
         return f"id IN (SELECT rowid FROM {self.trigrams} WHERE {self.trigrams} MATCH :phrase)"
 
     def construct_create_table_statements(self) -> list[str]:
-        rows, counts, tipos, terms, tracking = self.tables
+        rows, counts, blocks, tipos, terms, tracking = self.tables
         return [
             f"CREATE TABLE IF NOT EXISTS {tracking} (application_name TEXT, "
             "notification_id INTEGER, PRIMARY KEY (application_name)) WITHOUT ROWID",
@@ -155,6 +165,8 @@ class SQLiteClientesView(SQLiteTrackingRecorder, ClientesView):
             f"ON {rows} (lower(codigo_cliente))",
             f"CREATE TABLE IF NOT EXISTS {counts} "
             "(span INTEGER PRIMARY KEY, vigentes INTEGER NOT NULL)",
+            f"CREATE TABLE IF NOT EXISTS {blocks} "
+            "(block INTEGER PRIMARY KEY, vigentes INTEGER NOT NULL)",
             f"CREATE TABLE IF NOT EXISTS {tipos} (tipo_cliente TEXT, tipo_documento TEXT,"
             " vigentes INTEGER NOT NULL, PRIMARY KEY (tipo_cliente, tipo_documento)) WITHOUT ROWID",
             f"CREATE TABLE IF NOT EXISTS {terms} (term TEXT PRIMARY KEY, matches INTEGER NOT NULL)"
@@ -210,6 +222,7 @@ class SQLiteClientesView(SQLiteTrackingRecorder, ClientesView):
         columns = (
             STORED_LIST,
             "span, vigentes",
+            "block, vigentes",
             "tipo_cliente, tipo_documento, vigentes",
             "term, matches",
             "application_name, notification_id",

@@ -21,11 +21,15 @@ from projections.finding import count_statement, page_statement
 from projections.rows import (
     COLUMNS,
     SPAN,
+    SPANS_PER_BLOCK,
     TIMES,
     ClienteRow,
+    IdRange,
     RowChanges,
     Tipos,
+    block_ids,
     describe_differences,
+    span_ids,
 )
 from projections.search import EVERY_CLIENTE, ClienteQuery, folded_values
 
@@ -39,7 +43,15 @@ COUNT_TIPOS = (
     "INSERT INTO {tipos} SELECT tipo_cliente, tipo_documento, count(*) FROM {rows}"
     " WHERE NOT EXISTS (SELECT 1 FROM {tipos}) GROUP BY tipo_cliente, tipo_documento"
 )
+# Counts per block a table made by an older release lacks: its spans' counts added up.
+BY_BLOCK = f"span / {SPANS_PER_BLOCK}"
+COUNT_BLOCKS = (
+    f"INSERT INTO {{blocks}} SELECT {BY_BLOCK}, sum(vigentes) FROM {{counts}}"  # noqa: S608
+    f" WHERE NOT EXISTS (SELECT 1 FROM {{blocks}}) GROUP BY {BY_BLOCK}"
+)
 SELECT_TIPOS = "SELECT tipo_cliente, tipo_documento, vigentes FROM {tipos} WHERE vigentes <> 0"
+SELECT_SPANS = "SELECT span, vigentes FROM {counts} WHERE vigentes <> 0"
+SELECT_BLOCKS = "SELECT block, vigentes FROM {blocks} WHERE vigentes <> 0"
 SELECT_TERMS = "SELECT term, matches FROM {terms}"
 
 
@@ -53,17 +65,18 @@ class TrackingConflict(Exception):
 
 
 class Tables(NamedTuple):
-    """The names of a read table and of the four tables kept with it."""
+    """The names of a read table and of the five tables kept with it."""
 
     rows: str
     counts: str  # vigente Clientes per span of ids
+    blocks: str  # vigente Clientes per block of spans
     tipos: str  # vigente Clientes per pair of tipoCliente and tipoDocumento
     terms: str  # vigente Clientes each kept search term finds
     tracking: str
 
     @classmethod
     def named(cls, table_name: str) -> Tables:
-        suffixes = ("", "_counts", "_tipos", "_terms", "_tracking")
+        suffixes = ("", "_counts", "_blocks", "_tipos", "_terms", "_tracking")
         return cls(*(f"{table_name}{suffix}" for suffix in suffixes))
 
 
@@ -83,6 +96,7 @@ class ClientesView(TrackingRecorder, ABC):
     select_position_statement: Statement  # no other writer moves it until this one commits
     insert_rows_statement: Statement
     update_counts_statement: Statement  # adds to a span's count
+    update_blocks_statement: Statement  # adds to a block's count
     update_tipos_statement: Statement  # adds to a pair of types' count
     update_terms_statement: Statement  # adds to a kept term's count
     insert_term_statement: Statement  # keeps a term's count, unless it is kept already
@@ -101,8 +115,8 @@ class ClientesView(TrackingRecorder, ABC):
 
     @abstractmethod
     def statement(self, text: str) -> Statement:
-        """The store's statement of ``text``, whose ``{rows}``, ``{counts}``, ``{tipos}``
-        and ``{terms}`` name its tables."""
+        """The store's statement of ``text``, whose ``{rows}``, ``{counts}``, ``{blocks}``,
+        ``{tipos}`` and ``{terms}`` name its tables."""
 
     @abstractmethod
     def mark(self, name: str) -> str:
@@ -184,10 +198,10 @@ class ClientesView(TrackingRecorder, ABC):
         known to keep the count of the query's term."""
         params: dict[str, Any] = {"offset": offset, "limit": limit}
         if not query.filtered and query.in_id_order:
-            # The total is the sum of the spans' counts, and the page starts in the
-            # span that holds row number ``offset``, skipping fewer than SPAN rows
-            # rather than ``offset`` of them.
-            return self.select_page_statement, {**params, "span": SPAN}
+            # The total is the sum of the blocks' counts, and the page starts in the
+            # span that holds row number ``offset`` (found in the block that holds it),
+            # skipping fewer than SPAN rows rather than ``offset`` of them.
+            return self.select_page_statement, {**params, "span": SPAN, "spans": SPANS_PER_BLOCK}
         text, found = page_statement(query, self, kept=kept)
         return self.statement(text), {**params, **found}
 
@@ -252,6 +266,8 @@ class ClientesView(TrackingRecorder, ABC):
             self._insert(c, rows)
         if deltas := [(span, delta) for span, delta in changes.count_deltas.items() if delta]:
             c.executemany(self.update_counts_statement, deltas)
+            blocks = [(block, delta) for block, delta in changes.block_deltas.items() if delta]
+            c.executemany(self.update_blocks_statement, blocks)
         if tipos := [(*pair, delta) for pair, delta in changes.tipos_deltas.items() if delta]:
             c.executemany(self.update_tipos_statement, tipos)
         # Read once this transaction holds the position: a term kept meanwhile was
@@ -293,6 +309,7 @@ class ClientesView(TrackingRecorder, ABC):
             rows_not_in(self, other),
             rows_not_in(other, self),
             (self._total(within), other._total(within)),
+            (self._id_ranges(within), other._id_ranges(within)),
             (self._tipos(within), other._tipos(within)),
             (self._kept_terms(within), other._kept_terms(within)),
         )
@@ -304,6 +321,13 @@ class ClientesView(TrackingRecorder, ABC):
     def _total(self, c: Cursor) -> int:
         c.execute(self.select_total_statement)
         return int(c.fetchone()["total"])
+
+    def _id_ranges(self, c: Cursor) -> dict[IdRange, int]:
+        """The counts of the spans and of the blocks of ids that hold vigente Clientes."""
+        c.execute(self.statement(SELECT_SPANS))
+        counts = {span_ids(r["span"]): int(r["vigentes"]) for r in c.fetchall()}
+        c.execute(self.statement(SELECT_BLOCKS))
+        return counts | {block_ids(r["block"]): int(r["vigentes"]) for r in c.fetchall()}
 
     def _tipos(self, c: Cursor) -> dict[Tipos, int]:
         c.execute(self.statement(SELECT_TIPOS))

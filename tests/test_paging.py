@@ -10,16 +10,18 @@ from eventsourcing.persistence import Tracking
 from api.bootstrap import Services
 from commands import Cliente, validate
 from projections import ClientesProjection
-from projections.rows import SPAN
+from projections.rows import SPAN, SPANS_PER_BLOCK
 from projections.search import ClienteQuery, SortKey
 from tests.support import fields
 
 
 @pytest.fixture
 def spread(services: Services) -> list[int]:
-    """Vigente Clientes over several spans of ids, with holes: returns their ids."""
+    """Vigente Clientes over several spans of ids and several blocks of spans, with
+    holes and an empty block: returns their ids."""
     rng = random.Random(7)
-    ids = sorted(rng.sample(range(1, 4 * SPAN), 900))
+    block = SPAN * SPANS_PER_BLOCK
+    ids = sorted(rng.sample(range(1, 4 * SPAN), 900) + rng.sample(range(2 * block, 4 * block), 300))
     gone = set(rng.sample(ids, 150))
     events: list[object] = []
     for cliente_id in ids:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import msgspec
 import pytest
 
-from projections.rows import ClienteRow, RowChanges
+from projections.rows import SPAN, SPANS_PER_BLOCK, ClienteRow, RowChanges
 
 T0 = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 
@@ -68,6 +68,18 @@ def test_each_pair_of_types_counts_its_rows_and_a_change_of_type_moves_the_count
     changes.change(9, {"nombre": "Nueve"}, version=2, at=T0)
     changes.remove(9)
     assert changes.tipos_deltas == {("PERSONA", "DNI"): -1, ("EMPRESA", "RUC"): +1}
+
+
+def test_each_span_and_each_block_of_ids_counts_its_rows() -> None:
+    block = SPAN * SPANS_PER_BLOCK
+    changes = RowChanges([row(5), row(block + 1)])
+    for cliente_id in (7, SPAN + 7, block + 2):
+        changes.add(row(cliente_id))
+    changes.remove(5)
+    changes.remove(block + 1)
+    assert changes.count_deltas == {0: 0, 1: +1, SPANS_PER_BLOCK: 0}
+    assert changes.block_deltas == {0: +1, 1: 0}
+    assert changes.total_delta == 1
 
 
 def test_final_rows_come_in_id_order_and_untouched_rows_are_left_alone() -> None:

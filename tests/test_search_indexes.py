@@ -49,7 +49,7 @@ def test_unfiltered_totals_are_the_sum_of_the_kept_counts(services: Services) ->
         statement, _ = services.view.select_page(query, 0, 20)
         text = statement if isinstance(services.settings.store, SQLiteStore) else str(statement)
         assert "count(*)" not in text
-        assert "clientes_counts" in text
+        assert "clientes_blocks" in text
 
 
 def test_totals_filtered_by_types_only_are_the_sum_of_the_counts_per_pair(
