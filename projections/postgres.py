@@ -266,4 +266,5 @@ class PostgresClientesView(PostgresTrackingRecorder, ClientesView):
         )
 
     def _time(self, value: datetime) -> datetime:
-        return value.astimezone(UTC)
+        # Already in UTC from a session in UTC (the async reads' are).
+        return value if value.tzinfo is UTC else value.astimezone(UTC)

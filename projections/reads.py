@@ -114,6 +114,7 @@ class PoolReads:
             open=False,
             timeout=POOL_TIMEOUT,
             kwargs={"row_factory": dict_row, "autocommit": True, "connect_timeout": 2},
+            configure=_in_utc,
         )
 
     async def open(self) -> None:
@@ -193,6 +194,11 @@ class PoolReads:
         rows, total = self.view.page_of(records)
         self.terms.found(query, total)
         return rows, total
+
+
+async def _in_utc(conn: AsyncConnection[DictRow]) -> None:
+    """Times come back in UTC already, as the rows hold them (view.row)."""
+    await conn.execute("SET TimeZone TO 'UTC'")
 
 
 def _sent(statement: Composed) -> bytes:
