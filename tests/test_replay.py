@@ -192,6 +192,31 @@ def test_a_live_table_with_its_columns_in_another_order_is_checked_and_replaced(
     assert any(row.codigo_cliente == "AFTER" for row in everything(services.view)[0])
 
 
+def test_processes_starting_together_complete_a_table_of_an_older_release_once(
+    services: Services, live: Positions
+) -> None:
+    live.wait_for(write_history(services.clientes))
+    store = services.settings.store
+    execute(store, "DROP TABLE clientes_blocks", "DROP TABLE clientes_tipos")
+    failed: list[Exception] = []
+
+    def start() -> None:  # as prepare_store has each process do
+        try:
+            with store.creating_tables():
+                open_view(store.env).close()
+        except Exception as error:  # reported by the assertion below
+            failed.append(error)
+
+    starting = [threading.Thread(target=start) for _ in range(4)]
+    for thread in starting:
+        thread.start()
+    for thread in starting:
+        thread.join()
+    assert failed == []
+    assert services.view.page(10, 5) == (everything(services.view)[0][10:], 11)
+    assert replay(services, "clientes_check").check().differences == []
+
+
 def test_a_table_of_an_older_release_is_completed_at_start_and_made_anew_by_replay(
     services: Services, live: Positions
 ) -> None:
