@@ -54,7 +54,8 @@ def span_ids(span: int) -> IdRange:
 
 
 def block_ids(block: int) -> IdRange:
-    return span_ids(block * SPANS_PER_BLOCK)[0], span_ids((block + 1) * SPANS_PER_BLOCK - 1)[1]
+    ids = SPAN * SPANS_PER_BLOCK
+    return block * ids, (block + 1) * ids - 1
 
 
 def tipos_of(row: ClienteRow) -> Tipos:
@@ -87,7 +88,8 @@ class RowChanges:
         """Block -> change in its count: its spans' changes."""
         deltas: dict[int, int] = {}
         for span, delta in self.count_deltas.items():
-            deltas[block_of(span)] = deltas.get(block_of(span), 0) + delta
+            block = block_of(span)
+            deltas[block] = deltas.get(block, 0) + delta
         return deltas
 
     def add(self, row: ClienteRow) -> None:
