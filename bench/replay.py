@@ -4,7 +4,8 @@
 
 Stores a synthetic history (creates, then updates, then deactivations) straight
 into a fresh event store, then measures, on the same events:
-  - reading and decoding them all, and nothing else (the ceiling);
+  - reading and decoding the events a replay reads, and nothing else (the ceiling,
+    bench/reading.py);
   - a straightforward projection, one transaction per event (on a sample);
   - the replay: rebuild into a fresh table and swap it in.
 Prints events/s and the ratios, and writes bench/results/replay-<time>.json.
@@ -28,6 +29,7 @@ from eventsourcing.persistence import Tracking
 from api.settings import store_from_url
 from api.stores import Store
 from bench.database import SERVER_URL, conninfo
+from bench.reading import read_all
 from bench.servers import ROOT
 from commands import Cliente, Clientes, validate
 from projections import ClientesProjection, open_view
@@ -76,18 +78,6 @@ def synthetic_history(clientes: Clientes, total: int) -> None:
 
 def _fields(cliente: Cliente) -> dict[str, Any]:
     return {name: getattr(cliente.datos, name) for name in cliente.datos.__struct_fields__}
-
-
-def read_only(clientes: Clientes) -> float:
-    started, position, count = time.perf_counter(), 0, 0
-    while notifications := clientes.recorder.select_notifications(
-        start=position, limit=5000, inclusive_of_start=False
-    ):
-        for n in notifications:
-            clientes.mapper.to_domain_event(n)
-        count += len(notifications)
-        position = notifications[-1].id
-    return count / (time.perf_counter() - started)
 
 
 def one_transaction_per_event(clientes: Clientes, chosen: Store, sample: int) -> float:
@@ -146,7 +136,8 @@ def main() -> None:
         started = time.perf_counter()
         synthetic_history(clientes, args.events)
         print(f"stored {args.events:,} events in {time.perf_counter() - started:.0f} s")
-        ceiling = read_only(clientes)
+        events, seconds = read_all(clientes)
+        ceiling = events / seconds
         naive = one_transaction_per_event(clientes, chosen, min(args.sample, args.events))
         live = open_view(chosen.env)
         scratch = open_view(chosen.env, table_name="clientes_rebuild")

@@ -70,7 +70,12 @@ def write(run: Run, postgres: str) -> Path:
                 "quick": run.options.quick,
                 "measured": [m.as_dict() for m in run.measured],
                 "replays": [
-                    {"size": size, **vars(replayed), "events_per_s": replayed.events_per_s}
+                    {
+                        "size": size,
+                        **vars(replayed),
+                        "events_per_s": replayed.events_per_s,
+                        "reading_events_per_s": replayed.reading_events_per_s,
+                    }
                     for size, replayed in run.replays
                 ],
                 "peak_rss_mb": run.peak_rss_mb,
@@ -129,7 +134,10 @@ def render(run: Run, about: dict[str, str], found: list[Target]) -> list[str]:
         *(
             f"- `clientes replay` at {size:,} vigente: {r.stored:,} stored events in "
             f"{r.seconds:.1f} s, {r.events_per_s:,.0f} events/s ({r.read:,} of them read: "
-            "the Cliente events; the code index's are skipped unread)"
+            "the Cliente events; the code index's are skipped unread); the same events read "
+            f"and decoded alone (`bench/reading.py`, the replay's baseline) in "
+            f"{r.reading_seconds:.1f} s, {r.reading_events_per_s:,.0f} events/s: the replay "
+            f"runs at {r.of_reading:.2f} of that"
             for size, r in run.replays
         ),
         *(f"- peak RSS per process, {t}: {mb:.0f} MB" for t, mb in run.peak_rss_mb.items()),

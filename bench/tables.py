@@ -11,8 +11,9 @@ from pathlib import Path
 
 import psycopg
 
-from bench import crud, seed
+from bench import crud, reading, seed
 from bench.database import conninfo
+from bench.servers import ROOT
 
 CLIENTES = Path(sys.executable).with_name("clientes")
 
@@ -22,29 +23,44 @@ class Replayed:
     stored: int  # the events in the store, the code index's included
     read: int  # those the replay read: the Cliente events, and any stored during it
     seconds: float
+    reading_seconds: float  # the same events read and decoded alone (bench/reading.py)
 
     @property
     def events_per_s(self) -> float:
         """The store's events gone through per second."""
         return self.stored / self.seconds
 
+    @property
+    def reading_events_per_s(self) -> float:
+        """The same, reading and decoding alone: the replay's baseline."""
+        return self.stored / self.reading_seconds
+
+    @property
+    def of_reading(self) -> float:
+        """The replay's rate over its baseline's."""
+        return self.reading_seconds / self.seconds
+
 
 def replay(url: str, env: dict[str, str]) -> Replayed:
-    """Runs ``clientes replay`` and reads its figures from the line it ends with."""
+    """Runs ``clientes replay``, then its baseline (bench/reading.py, after it, so with
+    whatever the replay left in the caches), and reads their figures from their last lines."""
     stored = seed.stored_events(url)
+    read, seconds = _figures([str(CLIENTES), "replay"], env, "Rebuilt from")
+    alone = [sys.executable, "-m", "bench.reading", url]
+    _, reading_seconds = _figures(alone, {**env, "PYTHONPATH": str(ROOT)}, reading.MARK)
+    return Replayed(stored, read, seconds, reading_seconds)
+
+
+def _figures(command: list[str], env: dict[str, str], mark: str) -> tuple[int, float]:
+    """The events and the seconds of the line "{mark} N events in S s" ``command`` prints."""
     done = subprocess.run(
-        [str(CLIENTES), "replay"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=1800,
+        command, env=env, cwd=ROOT, capture_output=True, text=True, check=True, timeout=1800
     )
-    found = re.search(r"Rebuilt from ([\d,]+) events in ([\d.]+) s", done.stdout)
+    found = re.search(rf"{mark} ([\d,]+) events in ([\d.]+) s", done.stdout)
     if found is None:
-        raise RuntimeError(f"clientes replay said: {done.stdout}{done.stderr}")
-    read, seconds = found.groups()
-    return Replayed(stored, int(read.replace(",", "")), float(seconds))
+        raise RuntimeError(f"{' '.join(command)} said: {done.stdout}{done.stderr}")
+    events, seconds = found.groups()
+    return int(events.replace(",", "")), float(seconds)
 
 
 def fill_baseline(url: str) -> None:

@@ -95,7 +95,7 @@ def targets(run: Run) -> list[Target]:
         else "not measured"
     )
     rss = run.peak_rss_mb.get(SERVICE)
-    replay = run.replays[-1][1].events_per_s if run.replays else None
+    replayed = run.replays[-1][1] if run.replays else None
     checks: list[Callable[[], Target | list[Target]]] = [
         lambda: _ratio(run, "create", 0.50, conns),
         lambda: _ratio(run, "GET by id", 1.00, conns),
@@ -112,8 +112,13 @@ def targets(run: Run) -> list[Target]:
         ),
         lambda: Target(
             "replay >= 50,000 events/s",
-            f"{replay:,.0f} events/s" if replay else "not measured",
-            replay >= 50_000 if replay else None,
+            (
+                f"{replayed.events_per_s:,.0f} events/s ({replayed.of_reading:.2f} of "
+                f"reading and decoding them alone: {replayed.reading_events_per_s:,.0f})"
+            )
+            if replayed
+            else "not measured",
+            replayed.events_per_s >= 50_000 if replayed else None,
         ),
         lambda: _searches(run),
         lambda: _idempotent(run, conns),

@@ -41,7 +41,10 @@ def test_a_quick_run_reports_every_scenario_with_its_figures(tmp_path: Path) -> 
             # A route this branch lacks is reported with the status it gave, not measured.
             assert m["outcome"] == "ok" or m["outcome"].startswith("skipped: answered"), m
             assert m["outcome"] != "ok" or (m["req_per_s"] > 0 and m["p99_ms"] > 0), m
-    assert results["replays"][0]["events_per_s"] > 0
+    replayed = results["replays"][0]
+    assert replayed["events_per_s"] > 0
+    assert replayed["reading_events_per_s"] > 0, "the replay's baseline was not measured"
+    assert "read and decoded alone" in page
     assert results["peak_rss_mb"]["service"] > 0
     assert results["projection_lag_ms"]["32"]["p99"] >= 0
     assert "Quick run" in page or "quick run" in page
