@@ -45,8 +45,6 @@ def test_schemathesis_finds_nothing(store: Store, tmp_path: Path) -> None:
                 "15",
                 "--workers",
                 "1",
-                "--request-timeout",
-                "5",
                 "--no-color",
             ],
             cwd=tmp_path,
