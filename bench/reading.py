@@ -11,16 +11,14 @@ replay sets it, so the two are timed alike.
 
 from __future__ import annotations
 
-import gc
 import sys
 import time
 
-from api.cli.replay import GC_THRESHOLD
+from api.cli.replay import spare_the_collector
 from bench.seed import open_store
 from commands import Clientes
 from projections.clientes import ClientesProjection
-from projections.replay import BATCH_SIZE
-from projections.runner import decoded
+from projections.replay import BATCH_SIZE, read_batch
 
 MARK = "Read and decoded"
 
@@ -28,27 +26,27 @@ MARK = "Read and decoded"
 def read_all(clientes: Clientes) -> tuple[int, float]:
     """The Cliente events read and decoded, as a replay reads them, and the seconds
     that took."""
-    recorder = clientes.recorder
     started = time.monotonic()
-    head = recorder.max_notification_id() or 0
+    head = clientes.recorder.max_notification_id() or 0
     position, events = 0, 0
-    while notifications := recorder.select_notifications(
-        start=position,
-        limit=BATCH_SIZE,
-        stop=head,
-        topics=ClientesProjection.topics,
-        inclusive_of_start=False,
+    while batch := read_batch(
+        clientes.recorder,
+        clientes.mapper,
+        clientes.name,
+        position,
+        BATCH_SIZE,
+        head,
+        ClientesProjection.topics,
     ):
-        events += len(decoded(notifications, clientes.mapper, clientes.name))
-        position = notifications[-1].id
+        events += len(batch)
+        position = batch[-1][1].notification_id
     return events, time.monotonic() - started
 
 
 def main() -> None:
     clientes = open_store(sys.argv[1])
     try:
-        gc.freeze()
-        gc.set_threshold(GC_THRESHOLD)
+        spare_the_collector()
         events, seconds = read_all(clientes)
     finally:
         clientes.close()

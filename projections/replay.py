@@ -102,9 +102,23 @@ class Replay:
     def _read(
         self, after: int, stop: int | None = None, topics: Sequence[str] = ()
     ) -> list[tuple[Any, Tracking]]:
-        """The next batch of stored events after ``after`` (up to ``stop``, of
-        ``topics`` when given), decoded."""
-        notifications = self.recorder.select_notifications(
-            start=after, limit=self.batch_size, stop=stop, topics=topics, inclusive_of_start=False
+        return read_batch(
+            self.recorder, self.mapper, self.tracking_name, after, self.batch_size, stop, topics
         )
-        return decoded(notifications, self.mapper, self.tracking_name)
+
+
+def read_batch(
+    recorder: ApplicationRecorder,
+    mapper: Mapper[Any],
+    tracking_name: str,
+    after: int,
+    limit: int,
+    stop: int | None = None,
+    topics: Sequence[str] = (),
+) -> list[tuple[Any, Tracking]]:
+    """The next ``limit`` stored events after ``after`` (up to ``stop``, of ``topics``
+    when given), decoded: how a replay reads the store."""
+    notifications = recorder.select_notifications(
+        start=after, limit=limit, stop=stop, topics=topics, inclusive_of_start=False
+    )
+    return decoded(notifications, mapper, tracking_name)
