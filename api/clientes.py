@@ -34,6 +34,7 @@ from commands import ClienteNotFound
 from projections.search import ClienteQuery
 
 MAX_OFFSET = 2**62  # keeps page * size within the databases' 64-bit OFFSET
+VERSION = re.compile(r"[+-]?[0-9]{1,100}")  # a version asked for: a whole number
 
 AuthRequest = Request[Actor, Any, Any]
 ClienteId = Annotated[
@@ -57,7 +58,7 @@ def one(cliente: Cliente, status_code: int = 200, **headers: str) -> Response[Cl
 
 def parse_version(raw: str) -> int:
     """A whole number; one the Cliente never reached is its own 404, later."""
-    if re.fullmatch(r"[+-]?[0-9]{1,100}", raw.strip()) is None:
+    if VERSION.fullmatch(raw.strip()) is None:
         raise invalid_fields([{"field": "version", "message": "must be a whole number"}])
     return int(raw)
 

@@ -9,6 +9,7 @@ that is not entity tags at all is refused, saying how to write one.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated, Final
 
@@ -19,10 +20,14 @@ from api.numbers import int64
 from api.openapi import present_only
 
 _TAG = r'(?:W/)?"[!#-~]*"'
-# RFC 9110's list syntax: elements may be empty (an empty value is an empty list,
-# which no version matches). Servers strip the spaces around a header's value.
-ETAGS_PATTERN: Final = rf"^(?:\*|(?:{_TAG})?(?:[ \t]*,[ \t]*(?:{_TAG})?)*)$"
-_EACH_TAG = re.compile(r'(W/)?"([!#-~]*)"')
+_SPACE = r"[ \t]*"
+# RFC 9110's list syntax, for the OpenAPI document: elements may be empty (an empty
+# value is an empty list, which no version matches). Written so that no two runs of
+# blanks meet, it describes the header; parse_etags reads it without any pattern over
+# the whole value, element by element, in time linear in its length.
+ETAGS_PATTERN: Final = rf"^(?:\*|{_SPACE}(?:{_TAG}{_SPACE})?(?:,{_SPACE}(?:{_TAG}{_SPACE})?)*)$"
+_OPAQUE = re.compile(r"[!#-~]*")  # what an entity tag holds between its quotes
+_BLANK_OR_COMMA = frozenset(" \t,")
 
 
 @dataclass(frozen=True)
@@ -47,22 +52,51 @@ def etag(version: int) -> str:
 
 
 def parse_etags(header: str | None, name: str) -> EntityTags | None:
-    """The entity tags of the header ``name``; None when it is absent."""
+    """The entity tags of the header ``name``; None when it is absent.
+
+    Read element by element, each tag found with one search for its closing
+    quote: no pattern runs over the whole value, so any value is read in time
+    linear in its length. (A tag may hold commas: the value is not split on them.)
+    """
     if header is None:
         return None
     value = header.strip(" \t")
-    if re.fullmatch(ETAGS_PATTERN, value) is None:
-        message = f'must be * or entity tags in double quotes, e.g. {name}: "3" (or "3", "4")'
-        raise problem(400, f"{name} {message}", [{"field": name, "message": message}])
     if value == "*":
         return EntityTags(any=True)
     strong: set[int] = set()
     weak: set[int] = set()
-    for weakness, opaque in _EACH_TAG.findall(value):
+    for weakness, opaque in _elements(value):
+        if opaque is None:
+            message = f'must be * or entity tags in double quotes, e.g. {name}: "3" (or "3", "4")'
+            raise problem(400, f"{name} {message}", [{"field": name, "message": message}])
         version = int64(opaque)
         if version is not None:
             (weak if weakness else strong).add(version)
     return EntityTags(strong=frozenset(strong), weak=frozenset(weak))
+
+
+def _elements(value: str) -> Iterator[tuple[bool, str | None]]:
+    """Each entity tag of a list, weak or not, with what it holds between its quotes;
+    None in place of what it holds where the list stops being one."""
+    at, end = 0, len(value)
+    while at < end:
+        if value[at] in _BLANK_OR_COMMA:  # blanks and empty elements
+            at += 1
+            continue
+        weakness = value.startswith("W/", at)
+        start = at + 2 if weakness else at
+        close = value.find('"', start + 1) if value.startswith('"', start) else -1
+        opaque = value[start + 1 : close]
+        if close < 0 or not _OPAQUE.fullmatch(opaque):
+            yield weakness, None
+            return
+        yield weakness, opaque
+        at = close + 1
+        while at < end and value[at] in " \t":
+            at += 1
+        if at < end and value[at] != ",":  # tags are separated by commas
+            yield weakness, None
+            return
 
 
 def _header(name: str, description: str) -> HeaderParameter:

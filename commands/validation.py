@@ -1,18 +1,20 @@
 """The rules a Cliente's fields obey, declared once.
 
-Each rule is a regular expression over the value as it arrives, surrounding
-spaces included, so that the same text both decides here and documents the
-API (the OpenAPI document shows these patterns). Trimming is spelled out:
-a value may carry spaces, tabs and line breaks around it, never inside it,
-and the rule applies to what is left. An optional field left empty becomes
-null. Every offending field is reported, not only the first.
+Each rule is a regular expression over the value without the spaces around it,
+and a longest length. Trimming is spelled out: a value may carry spaces, tabs
+and line breaks around it, never inside it, and the rule applies to what is
+left. A value is trimmed first and refused on its length before any pattern
+runs, and no pattern has an unbounded run: a value of any size is read in time
+linear in its size. The same rule, with the trimmable spaces around it, is the
+pattern the OpenAPI document shows. An optional field left empty becomes null.
+Every offending field is reported, not only the first.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Final, Literal
 
 import msgspec
@@ -33,16 +35,12 @@ _PRINTABLE = r"[^\x00-\x1f\x7f-\x9f]"  # anything but a control character
 _VISIBLE = r"[^ \x00-\x1f\x7f-\x9f]"  # printable, and not a space
 
 # Deliberately plain: a local part of the usual characters, an "@", and a
-# domain of dot-separated labels ending in an alphabetic top-level domain.
-_EMAIL = (
-    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
-    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
-)
-
-
-def _trimmed(inner: str, *, optional: bool = False) -> str:
-    """``inner`` with trimmable spaces around it; with ``optional``, or nothing at all."""
-    return f"^{_AROUND}(?:{inner}){'?' if optional else ''}{_AROUND}$"
+# domain of dot-separated labels ending in an alphabetic top-level domain. Every
+# run is bounded (by the address's 254 characters); dots separate the runs.
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]{1,252}"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_EMAIL = rf"{_ATOM}(?:\.{_ATOM}){{0,126}}@(?:{_LABEL}\.){{1,126}}[A-Za-z]{{2,63}}"
+EMAIL_LENGTH: Final = 254
 
 
 def _text(most: int) -> str:
@@ -52,58 +50,93 @@ def _text(most: int) -> str:
 
 @dataclass(frozen=True)
 class Rule:
-    pattern: str
+    """A value's rule: ``inner`` matches the value trimmed (unless ``trims`` is off),
+    which holds at most ``longest`` characters; ``optional`` admits nothing at all."""
+
+    inner: str
     message: str
-    most: int | None = None  # characters, as sent, when the pattern cannot count them
+    longest: int
+    optional: bool = False
+    trims: bool = True
+    most: int | None = None  # characters as sent, spaces included, where the schema counts them
+    _compiled: re.Pattern[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_compiled", re.compile(self.inner))
+
+    @property
+    def pattern(self) -> str:
+        """The rule over the value as sent, as the OpenAPI document shows it. No two
+        runs of spaces meet: the inner rule starts and ends with no space."""
+        if not self.trims:
+            return f"^(?:{self.inner})$"
+        if self.optional:
+            return f"^{_AROUND}(?:(?:{self.inner}){_AROUND})?$"
+        return f"^{_AROUND}(?:{self.inner}){_AROUND}$"
 
     def allows(self, value: str) -> bool:
-        # As sent, spaces included: what the schema's maxLength counts too.
         if self.most is not None and len(value) > self.most:
             return False
+        inner = value.strip(SPACE) if self.trims else value
+        if not inner:
+            return self.optional
+        if len(inner) > self.longest:
+            return False  # refused before any pattern runs
         # fullmatch: a "$" would otherwise let a value end in a line break.
-        return re.fullmatch(self.pattern, value) is not None
+        return self._compiled.fullmatch(inner) is not None
 
 
-def _one_of(values: Collection[str]) -> str:
-    return "^(?:" + "|".join(values) + ")$"
+def _one_of(values: Collection[str]) -> Rule:
+    """One of ``values``, spelled exactly."""
+    return Rule(
+        "|".join(values),
+        "must be one of " + ", ".join(values),
+        longest=max(map(len, values)),
+        trims=False,
+    )
+
+
+def _texts(most: int, message: str, *, optional: bool = False) -> Rule:
+    return Rule(_text(most), message, longest=most, optional=optional)
 
 
 CODIGO_CLIENTE: Final = Rule(
-    _trimmed(r"[A-Za-z0-9._-]{1,50}"), "must be 1 to 50 characters from A-Z a-z 0-9 . _ -"
+    r"[A-Za-z0-9._-]{1,50}", "must be 1 to 50 characters from A-Z a-z 0-9 . _ -", longest=50
 )
-NOMBRE: Final = Rule(_trimmed(_text(150)), "must be 1 to 150 characters, none of them control")
-TIPO_CLIENTE: Final = Rule(_one_of(TIPOS_CLIENTE), "must be one of " + ", ".join(TIPOS_CLIENTE))
-TIPO_DOCUMENTO: Final = Rule(
-    _one_of(TIPOS_DOCUMENTO), "must be one of " + ", ".join(TIPOS_DOCUMENTO)
-)
-DIRECCION: Final = Rule(
-    _trimmed(_text(200), optional=True), "must be at most 200 characters, none of them control"
+NOMBRE: Final = _texts(150, "must be 1 to 150 characters, none of them control")
+TIPO_CLIENTE: Final = _one_of(TIPOS_CLIENTE)
+TIPO_DOCUMENTO: Final = _one_of(TIPOS_DOCUMENTO)
+DIRECCION: Final = _texts(
+    200, "must be at most 200 characters, none of them control", optional=True
 )
 TELEFONO: Final = Rule(
-    _trimmed(r"[0-9+()-][0-9 +()-]{4,18}[0-9+()-]", optional=True),
+    r"[0-9+()-][0-9 +()-]{4,18}[0-9+()-]",
     "must be 6 to 20 characters from digits, space, + - ( )",
+    longest=20,
+    optional=True,
 )
 EMAIL: Final = Rule(
-    _trimmed(_EMAIL, optional=True),
-    "must be a valid e-mail address of at most 254 characters",
-    most=254,
+    _EMAIL,
+    f"must be a valid e-mail address of at most {EMAIL_LENGTH} characters",
+    longest=EMAIL_LENGTH,
+    optional=True,
+    most=EMAIL_LENGTH,
 )
-CONTACTO_REPRESENTANTE: Final = Rule(
-    _trimmed(_text(150), optional=True), "must be at most 150 characters, none of them control"
+CONTACTO_REPRESENTANTE: Final = _texts(
+    150, "must be at most 150 characters, none of them control", optional=True
 )
 
 # numeroDocumento follows tipoDocumento; OTRO's rule admits every other one's numbers.
 NUMERO_DOCUMENTO: Final[Mapping[str, Rule]] = {
-    "RUC": Rule(_trimmed(r"[0-9]{11}"), "must be exactly 11 digits for RUC"),
-    "DNI": Rule(_trimmed(r"[0-9]{8}"), "must be exactly 8 digits for DNI"),
-    "CE": Rule(_trimmed(r"[A-Za-z0-9]{9,12}"), "must be 9 to 12 letters or digits for CE"),
-    "OTRO": Rule(_trimmed(_text(20)), "must be 1 to 20 characters for OTRO"),
+    "RUC": Rule(r"[0-9]{11}", "must be exactly 11 digits for RUC", longest=11),
+    "DNI": Rule(r"[0-9]{8}", "must be exactly 8 digits for DNI", longest=8),
+    "CE": Rule(r"[A-Za-z0-9]{9,12}", "must be 9 to 12 letters or digits for CE", longest=12),
+    "OTRO": _texts(20, "must be 1 to 20 characters for OTRO"),
 }
-ANY_NUMERO_DOCUMENTO: Final = Rule(NUMERO_DOCUMENTO["OTRO"].pattern, "must be 1 to 20 characters")
+ANY_NUMERO_DOCUMENTO: Final = _texts(20, "must be 1 to 20 characters")
 # Text to look Clientes up by; empty after trimming, it looks for nothing in particular.
-SEARCH_TEXT: Final = Rule(
-    _trimmed(_text(100), optional=True),
-    "must be at most 100 characters after trimming, none of them control",
+SEARCH_TEXT: Final = _texts(
+    100, "must be at most 100 characters after trimming, none of them control", optional=True
 )
 
 RULES: Final[Mapping[str, Rule]] = {
