@@ -43,22 +43,47 @@ def observed(app: ASGIApp, *, metrics: bool, logged: bool) -> ASGIApp:
             await app(scope, receive, sending)
         finally:
             seconds = time.perf_counter() - started
-            method, route = scope["method"], scope.get("path_template")
-            if metrics:
-                observe_request(method, route, status, seconds)
-            if logged:
-                access_log.info(
-                    "%s %s %s",
-                    method,
-                    route or scope["path"],
-                    status,
-                    extra={
-                        "method": method,
-                        "route": route,
-                        "status": status,
-                        "duration_ms": round(seconds * 1000, 3),
-                    },
-                )
+            record_request(
+                scope["method"],
+                scope.get("path_template"),
+                scope["path"],
+                status,
+                seconds,
+                rid,
+                metrics=metrics,
+                logged=logged,
+            )
             logs.request_id.reset(reset)
 
     return handler
+
+
+def record_request(
+    method: str,
+    route: str | None,
+    path: str,
+    status: int,
+    seconds: float,
+    rid: str,
+    *,
+    metrics: bool,
+    logged: bool,
+) -> None:
+    """Counts an answered request and writes its access line (each unless turned off)."""
+    if metrics:
+        observe_request(method, route, status, seconds)
+    if logged:
+        reset = logs.request_id.set(rid)
+        access_log.info(
+            "%s %s %s",
+            method,
+            route or path,
+            status,
+            extra={
+                "method": method,
+                "route": route,
+                "status": status,
+                "duration_ms": round(seconds * 1000, 3),
+            },
+        )
+        logs.request_id.reset(reset)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -35,25 +34,47 @@ class Actor:
 class BearerAuthenticationMiddleware(JWTAuthenticationMiddleware):
     """Litestar's JWT middleware, taking the token only from an ``Authorization: Bearer``.
 
-    While a secret is being rotated, a token whose signature fails with the
-    current secret is tried with the previous one.
+    Token times are checked with ``leeway`` seconds for clock skew; a token longer
+    than ``longest`` is refused unread. While a secret is being rotated, a token
+    whose signature fails with the current secret is tried with the previous one.
     """
 
-    def __init__(self, *args: Any, previous_secret: str | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        previous_secret: str | None = None,
+        leeway: float = 0.0,
+        longest: int = 8192,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.previous_secret = previous_secret
+        self.leeway = leeway
+        self.longest = longest
 
     async def authenticate_token(
         self, encoded_token: str, connection: ASGIConnection[Any, Any, Any, Any]
     ) -> AuthenticationResult:
         try:
-            return await super().authenticate_token(encoded_token, connection)
+            token = self._decode(encoded_token, self.token_secret)
         except TokenRefused as refused:
             if self.previous_secret is None or refused.detail != "bad signature":
                 raise
-        previous = copy.copy(self)
-        previous.token_secret, previous.previous_secret = self.previous_secret, None
-        return await previous.authenticate_token(encoded_token, connection)
+            token = self._decode(encoded_token, self.previous_secret)
+        user = await actor_from_token(token, connection)
+        return AuthenticationResult(user=user, auth=token)
+
+    def _decode(self, encoded_token: str, secret: str) -> ClientesToken:
+        return ClientesToken.decode(
+            encoded_token,
+            secret,
+            self.algorithm,
+            audience=self.token_audience,
+            issuer=self.token_issuer,
+            require_claims=self.require_claims,
+            strict_audience=self.strict_audience,
+            leeway=self.leeway,
+        )
 
     async def authenticate_request(
         self, connection: ASGIConnection[Any, Any, Any, Any]
@@ -62,6 +83,10 @@ class BearerAuthenticationMiddleware(JWTAuthenticationMiddleware):
         if scheme.lower() != "bearer" or not credentials.strip():
             # RFC 6750: no credentials, so a bare challenge (errors.py adds it) and no error code.
             raise NotAuthorizedException("missing bearer token")
+        if len(credentials) > self.longest:
+            raise TokenRefused(
+                f"token too long: an Authorization over {self.longest} bytes is not read"
+            )
         return await self.authenticate_token(credentials.strip(), connection)
 
 
@@ -87,14 +112,19 @@ async def require_scope(
 
 @dataclass
 class RotatingJWTAuth(JWTAuth[Actor, ClientesToken]):
-    """JWTAuth whose middleware also accepts tokens signed with ``previous_secret``."""
+    """JWTAuth whose middleware also accepts tokens signed with ``previous_secret``, allows
+    ``leeway`` seconds of clock skew and reads no token longer than ``longest_token``."""
 
     previous_secret: str | None = None
+    leeway: float = 0.0
+    longest_token: int = 8192
 
     @property
     def middleware(self) -> DefineMiddleware:
         defined = super().middleware
-        defined.kwargs["previous_secret"] = self.previous_secret
+        defined.kwargs.update(
+            previous_secret=self.previous_secret, leeway=self.leeway, longest=self.longest_token
+        )
         return defined
 
 
@@ -103,6 +133,8 @@ def jwt_auth(settings: Settings) -> RotatingJWTAuth:
         retrieve_user_handler=actor_from_token,
         token_secret=settings.jwt_secret,
         previous_secret=settings.jwt_previous_secret,
+        leeway=settings.jwt_leeway,
+        longest_token=settings.max_header_line,
         algorithm=ALGORITHM,
         token_cls=ClientesToken,
         authentication_middleware_class=BearerAuthenticationMiddleware,

@@ -23,6 +23,8 @@ from redis.retry import Retry
 
 from api.settings import Settings
 from api.stores import Store
+from api.stream_slots import StreamSlots
+from api.workers import shared_directory
 from commands import Clientes, Steps, Written
 from projections import ClientesProjection, ClientesView, Projector, Watermark, open_view
 from projections.batches import Batcher
@@ -46,6 +48,7 @@ class Services:
     reads: Reads  # how requests read the read table (opened by the app)
     projection_lock: Lock  # held by whichever process projects
     commands: Batcher[Command, Written]  # what requests run their commands through
+    streams: StreamSlots  # the event streams open, per token sub and in all
     head: Watermark = field(default_factory=Watermark)  # how far the event store has got
     stall: StallWatch = field(default_factory=StallWatch)
     # (actor, Idempotency-Key) of the keyed writes running in this process
@@ -150,6 +153,7 @@ def bootstrap(settings: Settings, *, api: bool, projector: bool) -> Services:
         reads=store.reads(view, clientes.recorder),
         projection_lock=store.lock(ClientesProjection.name),
         commands=command_batcher(clientes),
+        streams=StreamSlots(shared_directory(), settings.streams_per_sub, settings.max_streams),
         stack=stack,
     )
     services.published = publisher_tracking(settings, stack)

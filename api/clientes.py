@@ -133,7 +133,7 @@ class ClienteController(Controller):
         operation_class=ClientesOperation,
         operation_id="createCliente",
         before_request=checked_body(partial=False),
-        responses=problems(400, 401, 403, 408, 409, 413, 422, 503),
+        responses=problems(400, 401, 403, 408, 409, 413, 422, 429, 503),
     )
     async def create_cliente(
         self,
@@ -165,7 +165,7 @@ class ClienteController(Controller):
         operation_class=ClientesOperation,
         operation_id=lambda _, method, __: UPDATES[HttpMethod(method)],
         before_request=checked_body(partial=True),
-        responses=problems(400, 401, 403, 404, 408, 409, 412, 413, 422, 503),
+        responses=problems(400, 401, 403, 404, 408, 409, 412, 413, 422, 429, 503),
     )
     async def update_cliente(
         self,
@@ -194,7 +194,7 @@ class ClienteController(Controller):
         "/{cliente_id:int}",
         operation_class=ClientesOperation,
         operation_id="deactivateCliente",
-        responses=problems(400, 401, 403, 404, 409, 412, 422, 503),
+        responses=problems(400, 401, 403, 404, 409, 412, 422, 429, 503),
     )
     async def deactivate_cliente(
         self,

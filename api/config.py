@@ -43,10 +43,18 @@ class Config(msgspec.Struct, frozen=True, kw_only=True):
     jwt_previous_secret: str | None = None  # still verifies, never signs: for rotation
     jwt_issuer: str | None = None  # when set, tokens must carry it as iss
     jwt_audience: str | None = None  # when set, tokens must carry it as aud
+    jwt_leeway: Annotated[float, Meta(ge=0, le=300)] = 30.0  # clock skew allowed on exp/nbf/iat
     redis_url: Annotated[str, Meta(pattern=r"^(redis|rediss|unix)://")] | None = None
     redis_stream: str = "clientes:events"  # the stream the publisher writes
     redis_maxlen: Annotated[int, Meta(gt=0)] = 1_000_000  # entries it keeps, approximately
     events_heartbeat: Seconds = 15.0  # between comments on an idle event stream
+    streams_per_sub: Annotated[int, Meta(ge=1)] = 10  # event streams one token sub holds at once
+    max_streams: Annotated[int, Meta(ge=1)] = 1000  # event streams open at once, in all
+    keys_per_sub: Annotated[int, Meta(ge=1)] = 100_000  # Idempotency-Keys kept per sub, 24 hours
+    max_headers: Annotated[int, Meta(ge=10)] = 100  # more in a request: 431
+    max_header_line: Annotated[int, Meta(ge=1024)] = 8192  # bytes: 431 (Authorization: 401)
+    max_head: Annotated[int, Meta(ge=2048)] = 16384  # bytes of a request's head: more, 431
+    head_timeout: Seconds = 10.0  # a request head not complete by then: 408, disconnected
     host: str = "127.0.0.1"
     port: Annotated[int, Meta(ge=1, le=65535)] = 8000
     projector: bool = True  # API processes run the projector (one active at a time)
@@ -62,6 +70,7 @@ class Config(msgspec.Struct, frozen=True, kw_only=True):
     SECRETS: ClassVar[frozenset[str]] = frozenset(
         {"database_password", "jwt_secret", "jwt_previous_secret"}
     )
+    URLS: ClassVar[frozenset[str]] = frozenset({"database_url", "redis_url"})  # may hold passwords
     ALSO_ON: ClassVar[Mapping[str, tuple[str, ...]]] = {"projector": ("in-process",)}
 
     @classmethod
@@ -85,9 +94,16 @@ class Config(msgspec.Struct, frozen=True, kw_only=True):
             try:
                 values[field.name] = _read(field, raw)
             except ValueError as error:
-                shown = MASK if field.name in cls.SECRETS else repr(raw)
-                problems.append(f"{variable} {error}, not {shown}")
+                problems.append(f"{variable} {error}, not {cls._shown(field.name, raw)}")
         return cls(**values), problems
+
+    @classmethod
+    def _shown(cls, name: str, raw: str) -> str:
+        """A value refused, as a message may quote it: secrets masked, and passwords
+        in URLs."""
+        if name in cls.SECRETS:
+            return MASK
+        return repr(masked_url(raw)) if name in cls.URLS else repr(raw)
 
     def shown(self) -> Iterator[tuple[str, str]]:
         """Each variable with its effective value, secrets masked."""
@@ -97,7 +113,7 @@ class Config(msgspec.Struct, frozen=True, kw_only=True):
                 text = "(unset)"
             elif field.name in self.SECRETS:
                 text = MASK
-            elif field.name in ("database_url", "redis_url"):
+            elif field.name in self.URLS:
                 text = masked_url(value)
             elif isinstance(value, bool):
                 text = "on" if value else "off"
@@ -144,9 +160,12 @@ def masked_url(url: str) -> str:
     """``url`` with its password, if any, masked."""
     try:
         parts = urlsplit(url)
-        if parts.password is None:
-            return url
+        password = parts.password
     except ValueError:
         return MASK  # unreadable, so perhaps holding a password anywhere
+    if "@" in url and "@" not in parts.netloc:
+        return MASK  # "user:pass@" where no URL has it: perhaps a password all the same
+    if password is None:
+        return url
     netloc = parts.netloc.rpartition("@")[2]
     return urlunsplit(parts._replace(netloc=f"{parts.username or ''}:{MASK}@{netloc}"))

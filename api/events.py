@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import math
 import signal
 import threading
-from collections.abc import AsyncIterator, Iterator
+import time
+import weakref
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator
 from contextlib import contextmanager
 from types import FrameType
 from typing import Annotated, Any
@@ -14,15 +18,18 @@ import anyio
 import msgspec
 import psycopg
 from eventsourcing.persistence import PersistenceError
-from litestar import Controller, get
+from litestar import Controller, Request, get
 from litestar.di import NamedDependency
 from litestar.params import HeaderParameter, QueryParameter
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 
+from api.auth import Actor
 from api.bootstrap import Services
 from api.errors import problem
 from api.numbers import INT64_DIGITS, MAX_INT64, int64
 from api.openapi import present_only, problems
+from api.stream_slots import Slot
+from api.tokens import ClientesToken
 from projections.envelopes import Envelope
 from projections.feed import read_feed
 from projections.watermark import Watermark
@@ -31,6 +38,9 @@ logger = logging.getLogger(__name__)
 
 STREAM_BATCH = 500  # envelopes read from the store at a time by an event stream
 HEARTBEAT = ServerSentEventMessage(comment="heartbeat", data=None)
+# The last line of a stream whose token expired: reconnect with a fresh one and Last-Event-ID.
+TOKEN_EXPIRED = ServerSentEventMessage(comment="token expired", data=None)
+STREAM_RETRY_AFTER = 10  # seconds, in a 429 for too many streams
 
 After = Annotated[
     int,
@@ -79,22 +89,35 @@ class EventController(Controller):
         media_type="text/event-stream",
         response_description="Events with id (the position), event (the type) and data "
         "(the envelope); a comment line as heartbeat",
-        responses=problems(400, 401, 403, 503),
+        responses=problems(400, 401, 403, 429, 503),
     )
     async def stream_events(
         self,
         services: NamedDependency[Services],
+        request: Request[Actor, ClientesToken, Any],
         after: After = 0,
         last_event_id: LastEventId = None,
     ) -> ServerSentEvent:
         """The same envelopes as Server-Sent Events (id: the position), then new ones as
-        they are recorded, with a comment as heartbeat when idle."""
+        they are recorded, with a comment as heartbeat when idle, until the token expires."""
         start = after if last_event_id is None else parse_position(last_event_id)
         services.follow_head()
         # Reading the head here makes a store that is down a 503, not a broken stream.
         head = await anyio.to_thread.run_sync(services.clientes.recorder.max_notification_id)
         services.head.advance(head or 0)
-        return ServerSentEvent(follow(services, start, services.settings.events_heartbeat))
+        slot = services.streams.take(request.user.sub)
+        if slot is None:
+            raise problem(
+                429,
+                f"Too many event streams are open: at most {services.settings.streams_per_sub} "
+                "per token subject; close one, or try again later",
+                headers={"Retry-After": str(STREAM_RETRY_AFTER)},
+            )
+        # The token's own end, with the leeway every check of its times allows.
+        lasts = request.auth.exp.timestamp() + services.settings.jwt_leeway - time.time()
+        events = follow(services, start, services.settings.events_heartbeat, lasts)
+        weakref.finalize(events, slot.release)  # should the stream never start
+        return ServerSentEvent(released(events, slot))
 
 
 def parse_position(raw: str) -> int:
@@ -103,12 +126,30 @@ def parse_position(raw: str) -> int:
     raise problem(400, "Last-Event-ID must be the id of an event: a position, 0 or more")
 
 
-async def follow(
-    services: Services, position: int, heartbeat: float
+async def released(
+    events: AsyncGenerator[ServerSentEventMessage, None], slot: Slot
 ) -> AsyncIterator[ServerSentEventMessage]:
-    """Envelopes after ``position``, for as long as the client listens and the server runs."""
+    """``events``, giving back the stream's slot when they end, however they end."""
+    try:
+        async for event in events:
+            yield event
+    finally:
+        slot.release()
+        await events.aclose()
+
+
+async def follow(
+    services: Services, position: int, heartbeat: float, lasts: float = math.inf
+) -> AsyncGenerator[ServerSentEventMessage, None]:
+    """Envelopes after ``position``, for as long as the client listens, the server runs
+    and ``lasts`` seconds have not passed (the token has not expired)."""
     head, clientes = services.head, services.clientes
+    loop = asyncio.get_running_loop()
+    ends = loop.time() + lasts
     while not head.ended:
+        if loop.time() >= ends:
+            yield TOKEN_EXPIRED
+            return
         if head.position > position:
             try:
                 page = await anyio.to_thread.run_sync(
@@ -128,7 +169,9 @@ async def follow(
                     id=event.position, event=event.type, data=msgspec.json.encode(event).decode()
                 )
             position = page.read_to
-        elif not await head.reached(position + 1, heartbeat) and not head.ended:
+        elif not await head.reached(position + 1, min(heartbeat, ends - loop.time())) and (
+            not head.ended and loop.time() < ends
+        ):
             yield HEARTBEAT
 
 

@@ -9,11 +9,19 @@ from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 from msgspec import UNSET, UnsetType
 
 from api.bootstrap import Services
+from api.openapi import problems
 from api.progress import PUBLISHER, READ_TABLE, STORE_DOWN, Lag, progress
 from api.schemas import Readiness, ReadinessCheck
 
 
-@get("/health", operation_id="health", exclude_from_auth=True, security=[{}], tags=["health"])
+@get(
+    "/health",
+    operation_id="health",
+    exclude_from_auth=True,
+    security=[{}],
+    tags=["health"],
+    responses=problems(),
+)
 async def health() -> dict[str, str]:
     """The process is up."""
     return {"status": "up"}
@@ -26,7 +34,10 @@ async def health() -> dict[str, str]:
     security=[{}],
     tags=["health"],
     sync_to_thread=True,
-    responses={503: ResponseSpec(Readiness, description="Not ready: the checks say what fails")},
+    responses={
+        **problems(),
+        503: ResponseSpec(Readiness, description="Not ready: the checks say what fails"),
+    },
 )
 def ready(services: NamedDependency[Services]) -> Response[Readiness]:
     """Whether the store answers, and the read table and the publisher keep up, check by check."""

@@ -9,8 +9,6 @@ wherever the projector runs, `clientes project` included.
 
 from __future__ import annotations
 
-import os
-
 from litestar import Response, get
 from litestar.di import NamedDependency
 from prometheus_client import (
@@ -25,9 +23,10 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 
 from api.bootstrap import Services
+from api.openapi import problems
 from api.progress import STORE_DOWN, progress
+from api.workers import shared_directory
 
-MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"
 UNMATCHED = "unmatched"  # the route label of a request no route answered
 TEXT_FORMAT = "text/plain; version=0.0.4"  # what generate_latest writes; Litestar adds the charset
 
@@ -93,7 +92,7 @@ class StoreProgress(Collector):
 
 def counted() -> CollectorRegistry:
     """This process's counters, or every worker's when they share a multiprocess directory."""
-    if not os.environ.get(MULTIPROCESS_DIR):
+    if shared_directory() is None:
         return REGISTRY
     registry = CollectorRegistry()
     MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
@@ -108,6 +107,7 @@ def counted() -> CollectorRegistry:
     tags=["health"],
     media_type="text/plain",
     response_description="Prometheus text format",
+    responses=problems(),
     sync_to_thread=True,
 )
 def metrics(services: NamedDependency[Services]) -> Response[bytes]:

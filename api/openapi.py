@@ -31,12 +31,16 @@ PROBLEM_DESCRIPTIONS = {
     401: "The bearer token is missing, malformed, badly signed, expired or not yet valid",
     403: "The token lacks the scope the method needs",
     404: "No vigente Cliente has that id",
-    408: "The body took longer than 10 s to arrive",
+    408: "The request head or body took longer than 10 s to arrive",
     409: "Another Cliente holds the codigoCliente, or a request with the same "
     "Idempotency-Key is still running",
     412: "If-Match names no version the Cliente is at",
     413: f"The body is over {MAX_BODY // 1024} KiB",
     422: "The Idempotency-Key was used in the last 24 hours for another request",
+    429: "Too many at once for this token's subject: event streams open, or "
+    "Idempotency-Keys kept; Retry-After says when to try again",
+    431: "The request head is over its limits: more than 100 headers, a header line "
+    "over 8 KiB or a head over 16 KiB",
     503: "The store is unavailable, or the change is recorded but not yet readable",
 }
 
@@ -46,7 +50,12 @@ def present_only(openapi_type: str, **extra: object) -> dict[str, object]:
     return {"type": openapi_type, "oneOf": None, **extra}
 
 
+# What any request may be answered, whatever its route: its head was too large or too slow.
+EVERY_ROUTE = (408, 431)
+
+
 def problems(*statuses: int) -> dict[int, ResponseSpec]:
+    """The problems a route answers, those of every route included."""
     return {
         status: ResponseSpec(
             data_container=Problem,
@@ -54,7 +63,7 @@ def problems(*statuses: int) -> dict[int, ResponseSpec]:
             media_type="application/problem+json",
             generate_examples=False,
         )
-        for status in statuses
+        for status in sorted({*statuses, *EVERY_ROUTE})
     }
 
 

@@ -74,6 +74,11 @@ class Settings:
     jwt_audience: str | None = None
     redis_url: str | None = None
     # The rest as api/config.py declares and explains them, with its defaults.
+    jwt_leeway: float = DEFAULT.jwt_leeway
+    streams_per_sub: int = DEFAULT.streams_per_sub
+    max_streams: int = DEFAULT.max_streams
+    keys_per_sub: int = DEFAULT.keys_per_sub
+    max_header_line: int = DEFAULT.max_header_line
     redis_stream: str = DEFAULT.redis_stream
     redis_maxlen: int = DEFAULT.redis_maxlen
     events_heartbeat: float = DEFAULT.events_heartbeat

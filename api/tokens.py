@@ -12,10 +12,11 @@ import re
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC
 from typing import Any
 
 import jwt
-from litestar.exceptions import NotAuthorizedException
+from litestar.exceptions import ImproperlyConfiguredException, NotAuthorizedException
 from litestar.security.jwt import Token
 
 # What RFC 6750 lets an error_description hold: printable ASCII but for " and \.
@@ -33,6 +34,11 @@ class TokenRefused(NotAuthorizedException):
         description = NOT_QUOTABLE.sub("", description)
         challenge = f'Bearer error="invalid_token", error_description="{description}"'
         super().__init__(detail=description, headers={"WWW-Authenticate": challenge})
+
+
+def too_long(most: int) -> TokenRefused:
+    """The refusal of an Authorization longer than ``most`` bytes, which is not read."""
+    return TokenRefused(f"token too long: an Authorization over {most} bytes is not read")
 
 
 # PyJWT's refusals, by exception class; the nearest class in the MRO names the check.
@@ -76,12 +82,14 @@ class Validity:
         present = (name for name in TIMES if name in claims)
         return cls(**{TIMES[name]: _seconds(claims, name) for name in present})
 
-    def check(self, now: float) -> None:
-        if self.issued_at > now:
+    def check(self, now: float, leeway: float = 0.0) -> None:
+        """Raises TokenRefused unless the token may be used at ``now``, give or take
+        ``leeway`` seconds of the issuer's clock being ahead or behind ours."""
+        if self.issued_at > now + leeway:
             raise TokenRefused("issued in the future")
-        if self.not_before > now:
+        if self.not_before > now + leeway:
             raise TokenRefused("not yet valid")
-        if self.expires <= now:
+        if self.expires <= now - leeway:
             raise TokenRefused("expired")
 
 
@@ -98,8 +106,16 @@ class ClientesToken(Token):
     """Litestar's Token, saying which check a refused token failed.
 
     PyJWT checks the form, algorithm, signature and claims; Validity checks the
-    times, always (``verify_exp`` and ``verify_nbf`` are never turned off here).
+    times, always, with the leeway the service allows for clock skew
+    (``verify_exp`` and ``verify_nbf`` are never turned off here).
     """
+
+    def __post_init__(self) -> None:
+        """Litestar's checks but the times, which Validity makes with their leeway
+        (Litestar's own refuse an iat a second ahead of this clock)."""
+        if not self.sub:
+            raise ImproperlyConfiguredException("sub must be a string with a length greater than 0")
+        self.exp, self.iat = (moment.astimezone(UTC) for moment in (self.exp, self.iat))
 
     @classmethod
     def decode_payload(
@@ -123,7 +139,7 @@ class ClientesToken(Token):
             )
         except jwt.InvalidTokenError as error:
             raise refusal(error) from None
-        Validity.of(payload).check(time.time())
+        Validity.of(payload)  # refuses times that are not numbers; decode() checks them
         if payload.get("sub") == "":
             raise TokenRefused("claim sub is empty")
         payload.setdefault("iat", 0)
@@ -141,8 +157,10 @@ class ClientesToken(Token):
         verify_exp: bool = True,
         verify_nbf: bool = True,
         strict_audience: bool = False,
+        leeway: float = 0.0,
     ) -> ClientesToken:
-        """Verifies a token once per process; each later use only checks its times again.
+        """Verifies a token once per process; each later use only checks its times again,
+        with ``leeway`` seconds for clock skew.
 
         Clients send the same token with many requests, and verifying it (base64,
         JSON, HMAC, claims) costs more than the rest of reading a Cliente.
@@ -158,7 +176,7 @@ class ClientesToken(Token):
             verify_nbf,
             strict_audience,
         )
-        validity.check(time.time())
+        validity.check(time.time(), leeway)
         return token
 
 

@@ -72,6 +72,23 @@ def test_clientes_config_prints_the_effective_configuration_and_never_a_secret()
         assert secret not in result.stdout + result.stderr
 
 
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("CLIENTES_REDIS_URL", "http://user:S3cretRedisPw@redis.example:6379/0"),
+        ("CLIENTES_REDIS_URL", "redis//user:S3cretRedisPw@redis.example"),
+        ("CLIENTES_DATABASE_URL", "mysql://user:S3cretRedisPw@db.example/x"),
+        ("CLIENTES_DATABASE_URL", "postgresql://user:S3cretRedisPw@db.example:port/x"),
+    ],
+)
+def test_a_password_in_a_refused_url_is_never_shown(variable: str, value: str) -> None:
+    for command in ("config", "serve"):
+        result = clientes(command, env=bare_env(**{variable: value}))
+        assert result.returncode == 2
+        assert variable in result.stderr
+        assert "S3cretRedisPw" not in result.stdout + result.stderr
+
+
 def test_clientes_config_refuses_a_bad_configuration_as_start_up_does() -> None:
     result = clientes("config", env=bare_env(CLIENTES_PORT="eighty"))
     assert result.returncode == 2

@@ -164,7 +164,7 @@ def tampered() -> str:
         (unsigned(), "algorithm not allowed"),
         (assembled({"alg": "RS256", "typ": "JWT"}), "algorithm not allowed"),
         (assembled({"typ": "JWT"}), "algorithm not allowed"),
-        (signed(exp=int(time.time()) - 10), "expired"),
+        (signed(exp=int(time.time()) - 60), "expired"),
         (signed(nbf=int(time.time()) + DAY), "not yet valid"),
         (signed(iat=int(time.time()) + DAY), "issued in the future"),
         (signed(exp=None), "missing claim exp"),
@@ -309,9 +309,9 @@ def test_a_verified_token_is_refused_once_its_times_say_so(
     clock = Clock(now)
     monkeypatch.setattr("api.tokens.time", clock)
     hits = _verified.cache_info().hits
-    for moment, description in [
-        (now + 61, "expired"),
-        (now - 60, "not yet valid"),
+    for moment, description in [  # past the 30 s of leeway each
+        (now + 91, "expired"),
+        (now - 81, "not yet valid"),
         (now - 200, "issued in the future"),
     ]:
         clock.now = moment
@@ -320,6 +320,47 @@ def test_a_verified_token_is_refused_once_its_times_say_so(
     clock.now = now + 30
     assert sqlite_client.get("/api/clientes", headers=token).status_code == 200
     assert _verified.cache_info().hits == hits + 4
+
+
+@pytest.mark.parametrize(
+    "times",
+    [
+        {"iat": 2},
+        {"iat": 29, "nbf": 29},
+        {"exp": -10},
+        {"exp": -29},
+    ],
+    ids=["iat-2s-ahead", "iat-and-nbf-29s-ahead", "expired-10s-ago", "expired-29s-ago"],
+)
+def test_token_times_allow_30_seconds_of_clock_skew(
+    sqlite_client: Client, times: dict[str, int]
+) -> None:
+    """The issuer's clock may be up to 30 s ahead of or behind the service's."""
+    now = int(time.time())
+    token = signed(SECRET, "HS256", **{claim: now + offset for claim, offset in times.items()})
+    assert sqlite_client.get("/api/clientes", headers=bearer(token)).status_code == 200
+
+
+def test_the_leeway_is_configured(tmp_path: Any) -> None:
+    """CLIENTES_JWT_LEEWAY=0 allows no skew at all."""
+    settings = Settings(
+        store=store_from_url(f"sqlite:///{tmp_path}/auth.sqlite3"), jwt_secret=SECRET, jwt_leeway=0
+    )
+    now = int(time.time())
+    with TestClient(create_app(settings)) as client:
+        for token, description in [
+            (signed(iat=now + 5, iss=None, aud=None), "issued in the future"),
+            (signed(exp=now - 5, iss=None, aud=None), "expired"),
+        ]:
+            response = client.get("/api/clientes", headers=bearer(token))
+            assert_refused(response, description, invalid_token(description))
+
+
+def test_an_authorization_over_8_kib_is_401_unread(sqlite_client: Client) -> None:
+    token = signed(padding="x" * 8192)
+    response = sqlite_client.get("/api/clientes", headers=bearer(token))
+    description = "token too long: an Authorization over 8192 bytes is not read"
+    assert_refused(response, description, invalid_token(description))
 
 
 def test_a_token_without_iat_is_never_issued_in_the_future(

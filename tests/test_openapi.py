@@ -23,20 +23,22 @@ from commands.validation import (
 
 pytestmark = pytest.mark.parametrize("store_kind", ["sqlite"])
 
-ERRORS = {"400", "401", "403", "503"}
+ERRORS = {"400", "401", "403", "408", "431", "503"}  # 408, 431: a head too slow, too large
 EXPECTED = {
     ("/api/clientes", "get"): {"200"} | ERRORS,
-    ("/api/clientes", "post"): {"201", "408", "409", "413", "422"} | ERRORS,
+    ("/api/clientes", "post"): {"201", "408", "409", "413", "422", "429"} | ERRORS,
     ("/api/clientes/{cliente_id}", "get"): {"200", "304", "404"} | ERRORS,
-    ("/api/clientes/{cliente_id}", "put"): {"200", "404", "408", "409", "412", "413", "422"}
+    ("/api/clientes/{cliente_id}", "put"): {"200", "404", "409", "412", "413", "422", "429"}
     | ERRORS,
-    ("/api/clientes/{cliente_id}", "patch"): {"200", "404", "408", "409", "412", "413", "422"}
+    ("/api/clientes/{cliente_id}", "patch"): {"200", "404", "409", "412", "413", "422", "429"}
     | ERRORS,
-    ("/api/clientes/{cliente_id}", "delete"): {"204", "404", "409", "412", "422"} | ERRORS,
+    ("/api/clientes/{cliente_id}", "delete"): {"204", "404", "409", "412", "422", "429"} | ERRORS,
     ("/api/clientes/{cliente_id}/history", "get"): {"200", "404"} | ERRORS,
     ("/api/events", "get"): {"200"} | ERRORS,
-    ("/api/events/stream", "get"): {"200"} | ERRORS,
-    ("/ready", "get"): {"200", "503"},
+    ("/api/events/stream", "get"): {"200", "429"} | ERRORS,
+    ("/ready", "get"): {"200", "408", "431", "503"},
+    ("/health", "get"): {"200", "408", "431"},
+    ("/metrics", "get"): {"200", "408", "431"},
 }
 REQUIRED = ["codigoCliente", "nombre", "numeroDocumento", "tipoCliente", "tipoDocumento"]
 OPTIONAL = ["contactoRepresentante", "direccion", "email", "telefono"]

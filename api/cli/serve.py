@@ -16,9 +16,10 @@ import uvicorn
 
 from api import logs
 from api.bootstrap import prepare_store
+from api.request_heads import LimitedHttpToolsProtocol
 from api.settings import Settings
+from api.workers import MULTIPROCESS_DIR
 
-MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"  # prometheus-client's, read by every worker
 METRICS_PREFIX = "clientes-metrics-"  # then the pid of the serve that made it
 
 
@@ -45,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
     # it ends serve with status 0 rather than killing it.
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: None)
-    with metrics_directory():
+    with shared_directory():
         uvicorn.run(
             "api.app:create_app",
             factory=True,
@@ -53,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
             port=args.port or settings.port,
             workers=args.workers,
             loop="uvloop",
-            http="httptools",
+            http=LimitedHttpToolsProtocol,  # httptools, with limits on the request head
             log_config=logs.logging_config(),
             access_log=False,  # the app logs one line per request, with its id
             timeout_graceful_shutdown=math.ceil(settings.shutdown_timeout),
@@ -63,12 +64,14 @@ def run(args: argparse.Namespace) -> int:
 
 
 @contextmanager
-def metrics_directory() -> Iterator[None]:
-    """A fresh directory where the workers keep their counters, removed when serve stops.
+def shared_directory() -> Iterator[None]:
+    """A fresh directory the workers share, removed when serve stops: where they keep
+    their counters and the slots of their event streams.
 
     Every worker (and a worker uvicorn restarts) adds to the same totals, so
-    /metrics answered by any of them sums them all. A serve that was killed
-    could not remove its directory: the next one removes it.
+    /metrics answered by any of them sums them all; the caps on event streams
+    hold across them. A serve that was killed could not remove its directory:
+    the next one removes it.
     """
     sweep_metrics_directories(Path(tempfile.gettempdir()))
     directory = tempfile.mkdtemp(prefix=f"{METRICS_PREFIX}{os.getpid()}-")
