@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Annotated, Any, Final
 
 import anyio
@@ -24,6 +26,7 @@ from api.errors import PROBLEMS, problem
 from api.openapi import present_only
 from api.writes import readable, write
 from commands import AlreadyAnswered, Answer, Cliente, ClientesError, KeyUse, Steps, Written
+from commands.idempotency import HOUR, KEPT_HOURS, hour_of
 
 KEY_PATTERN: Final = r"^[ -~]{1,255}$"  # 1..255 printable ASCII characters
 KEPT_PROBLEMS = frozenset({404, 409, 412})  # refusals of a command that ran
@@ -67,6 +70,7 @@ async def keyed_write(
             [{"field": "Idempotency-Key", "message": message}],
         )
     actor: str = request.user.sub
+    await within_quota(services, actor, key)
     running = (actor, key)
     if running in services.keys_running:
         raise problem(
@@ -96,6 +100,23 @@ async def keyed_write(
         services.keys_running.discard(running)
     # The answer as kept, rendered once: a repeat gets these very bytes.
     return respond(written.cliente) if kept is None else given(kept)
+
+
+async def within_quota(services: Services, actor: str, key: str) -> None:
+    """A 429 for a new key once ``actor`` keeps as many answers as it may (from the last
+    24 hours, counted per hour); a key that holds its answer already is answered again."""
+    now = hour_of(datetime.now(UTC))
+    kept = await services.reads.kept_answers(actor, now - KEPT_HOURS)
+    most = services.settings.keys_per_sub
+    if kept < most or await anyio.to_thread.run_sync(services.clientes.keys.holds, actor, key):
+        return
+    next_hour = (now + 1) * HOUR - int(time.time())
+    raise problem(
+        429,
+        f"This token's subject keeps the answers of {kept} Idempotency-Keys from the last "
+        f"24 hours, the most it may ({most}): send the write without a key, or retry it later",
+        headers={"Retry-After": str(max(next_hour, 1))},
+    )
 
 
 async def described(request: Request[Any, Any, Any]) -> str:

@@ -23,7 +23,7 @@ from commands.errors import (
     VersionMismatch,
     VersionNotFound,
 )
-from commands.idempotency import KeyedAnswer, KeyUse
+from commands.idempotency import KeyedAnswer, KeyUse, kept_answers
 from commands.ids import ids_for
 from commands.keys import Keys
 from commands.transcoding import MsgspecJSONTranscoder
@@ -72,7 +72,7 @@ class Clientes(Application[UUID]):
     def __init__(self, env: EnvType | None = None) -> None:
         super().__init__(env)
         self.ids = ids_for(self.factory)
-        self.committer = Committer(lambda events: self.save(*events))
+        self.committer = Committer(self._record_together)
         self.keys = Keys(self.events)
         self.on_recorded: list[Callable[[int], None]] = []
 
@@ -211,6 +211,11 @@ class Clientes(Application[UUID]):
         if expected_versions is not None and cliente.version not in expected_versions:
             raise VersionMismatch(cliente.version)
         return cliente
+
+    def _record_together(self, events: Sequence[Any]) -> list[Recording[UUID]]:
+        """Records the events of a batch, and how many answers they keep for each actor
+        (which the store counts in the same transaction)."""
+        return self.save(*events, kept_answers=kept_answers(events))
 
     def _notify(self, recordings: list[Recording[UUID]]) -> None:
         """Tells in-process followers the new head position, so they need not poll."""

@@ -13,10 +13,11 @@ The space is reclaimed later, by deleting old answers (commands/forgetting.py).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 from uuid import UUID, uuid5
 
 import msgspec
@@ -31,6 +32,11 @@ if TYPE_CHECKING:
 
 KEY_NAMESPACE = UUID("8a3e1f52-2b7d-5c4e-9f10-6d2a4b8c7e31")
 KEEP_FOR = timedelta(hours=24)
+HOUR = 3600  # seconds: answers are counted per actor and hour, for the actor's quota
+KEPT_HOURS = int(KEEP_FOR.total_seconds()) // HOUR
+# How many answers each (actor, hour of the epoch) keeps: what a store records beside
+# the answers themselves, in the same transaction (``save(..., kept_answers=...)``).
+KeptCounts = Mapping[tuple[str, int], int]
 
 
 class Answer(msgspec.Struct, frozen=True):
@@ -119,3 +125,30 @@ class KeyReused(ClientesError):
             f"The Idempotency-Key was used in the last 24 hours for {used_for}: "
             "a new request needs a new key"
         )
+
+
+def hour_of(moment: datetime) -> int:
+    """The hour of the epoch ``moment`` falls in."""
+    return int(moment.timestamp()) // HOUR
+
+
+def kept_answers(events: Iterable[object]) -> KeptCounts:
+    """The answers ``events`` keep, counted per actor and hour."""
+    return Counter(
+        (event.actor, hour_of(event.timestamp))
+        for event in events
+        if isinstance(event, KeyedAnswer)
+    )
+
+
+class CountsKeptAnswers(Protocol):
+    """What the event store keeps beside the answers: how many each actor has kept, per
+    hour, so that an actor's quota is one read. Recorded with the answers themselves."""
+
+    def kept_answers(self, actor: str, since_hour: int) -> int:
+        """How many answers ``actor`` has kept from the start of ``since_hour`` on."""
+        ...
+
+    def forget_kept_answers(self, before_hour: int) -> None:
+        """Forgets the counts of the hours before ``before_hour``."""
+        ...

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import EventStore
 
-from commands.idempotency import AlreadyAnswered, KeyedAnswer, KeyReused, KeyUse
+from commands.idempotency import AlreadyAnswered, KeyedAnswer, KeyReused, KeyUse, key_stream_id
 
 
 class Keys:
@@ -30,6 +30,15 @@ class Keys:
         raise AlreadyAnswered(last.answer)
 
     def last(self, key: KeyUse) -> KeyedAnswer | None:
-        for event in self._events.get(key.stream_id, desc=True, limit=1):
+        return self.last_of(key.actor, key.key)
+
+    def last_of(self, actor: str, key: str) -> KeyedAnswer | None:
+        """The last answer kept for ``actor``'s ``key``, expired or not; None if unused."""
+        for event in self._events.get(key_stream_id(actor, key), desc=True, limit=1):
             return event  # type: ignore[return-value]  # a key's stream holds its answers
         return None
+
+    def holds(self, actor: str, key: str) -> bool:
+        """Whether ``actor``'s ``key`` holds an answer that has not expired."""
+        last = self.last_of(actor, key)
+        return last is not None and not last.expired(datetime.now(UTC))

@@ -10,18 +10,20 @@ own reads run in a worker thread.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import partial
 from typing import Protocol
 from uuid import UUID
 
 import anyio
 import psycopg
-from eventsourcing.persistence import AggregateRecorder, StoredEvent
+from eventsourcing.persistence import StoredEvent
 from psycopg import AsyncConnection
 from psycopg.rows import DictRow, dict_row
 from psycopg.sql import SQL, Composed
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
+from commands.idempotency import CountsKeptAnswers
 from projections.batches import Batcher
 from projections.postgres import PostgresClientesView
 from projections.rows import ClienteRow
@@ -31,6 +33,20 @@ from projections.view import ClientesView, Params
 
 Query = tuple[bytes | Composed, Params]  # a statement and its parameters
 POOL_TIMEOUT = 5.0  # seconds a read waits for a connection before it answers 503
+
+
+class RecordsEvents(CountsKeptAnswers, Protocol):
+    """What the reads need of the event store's recorder."""
+
+    def select_events(
+        self,
+        originator_id: UUID,
+        *,
+        gt: int | None = None,
+        lte: int | None = None,
+        desc: bool = False,
+        limit: int | None = None,
+    ) -> Sequence[StoredEvent]: ...
 
 
 class Reads(Protocol):
@@ -55,11 +71,15 @@ class Reads(Protocol):
         """The Clientes ``query`` finds, in its order, from ``offset``, and how many it finds."""
         ...
 
+    async def kept_answers(self, actor: str, since_hour: int) -> int:
+        """How many answers of idempotency keys ``actor`` has kept since ``since_hour``."""
+        ...
+
 
 class ThreadReads:
     """The view's and the recorder's reads, each in a worker thread."""
 
-    def __init__(self, view: ClientesView, recorder: AggregateRecorder) -> None:
+    def __init__(self, view: ClientesView, recorder: RecordsEvents) -> None:
         self.view = view
         self.recorder = recorder
         self.terms = KeptTerms(view)
@@ -87,6 +107,9 @@ class ThreadReads:
         self.terms.found(query, total)
         return rows, total
 
+    async def kept_answers(self, actor: str, since_hour: int) -> int:
+        return await anyio.to_thread.run_sync(self.recorder.kept_answers, actor, since_hour)
+
 
 class PoolReads:
     """The view's and the recorder's statements, run through an async connection
@@ -94,7 +117,12 @@ class PoolReads:
     statement, and unfiltered pages asked for together in one pipeline."""
 
     def __init__(
-        self, view: PostgresClientesView, select_events: Composed, conninfo: str, size: int = 16
+        self,
+        view: PostgresClientesView,
+        select_events: Composed,
+        select_kept: Composed,
+        conninfo: str,
+        size: int = 16,
     ) -> None:
         self.view = view
         self.terms = KeptTerms(view)
@@ -107,6 +135,7 @@ class PoolReads:
         self.select_events_statement = _sent(
             select_events + SQL(" AND originator_version > %s ORDER BY originator_version LIMIT %s")
         )
+        self.select_kept_statement = _sent(select_kept)
         self.pool = AsyncConnectionPool[AsyncConnection[DictRow]](
             conninfo,
             min_size=2,
@@ -194,6 +223,10 @@ class PoolReads:
         rows, total = self.view.page_of(records)
         self.terms.found(query, total)
         return rows, total
+
+    async def kept_answers(self, actor: str, since_hour: int) -> int:
+        (record,) = await self._fetch(self.select_kept_statement, (actor, since_hour))
+        return int(record["answers"])
 
 
 async def _in_utc(conn: AsyncConnection[DictRow]) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -10,6 +13,7 @@ from commands import Answer, Cliente, ClientesError, KeyUse
 from commands.forgetting import GRACE, forget_expired_keys
 from commands.idempotency import KEEP_FOR, KEYED_ANSWER_TOPIC
 from tests.cli_support import clientes
+from tests.server import CLIENTES
 from tests.support import fields
 
 
@@ -69,3 +73,24 @@ def test_the_command_says_how_many_it_deleted(services: Services, tmp_path: Path
     assert result.returncode == 0, result.stderr
     assert result.stdout == "Deleted 0 expired answer(s) of idempotency keys\n"
     assert kept(services) == 1
+
+
+def test_with_every_it_runs_again_until_stopped(services: Services, tmp_path: Path) -> None:
+    store = services.store
+    env = {
+        **os.environ,
+        "CLIENTES_DATABASE_URL": store.url,
+        "CLIENTES_DATABASE_SCHEMA": store.schema,
+    }
+    with subprocess.Popen(
+        [str(CLIENTES), "forget-keys", "--every", "0.2"],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        text=True,
+    ) as running:
+        assert running.stdout is not None
+        lines = [running.stdout.readline() for _ in range(3)]  # three runs, 0.2 s apart
+        running.send_signal(signal.SIGTERM)
+        assert running.wait(timeout=10) == 0
+    assert lines == ["Deleted 0 expired answer(s) of idempotency keys\n"] * 3

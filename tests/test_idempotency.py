@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-from datetime import timedelta
-from typing import Any
+import dataclasses
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any, cast
+from uuid import uuid4
 
 import httpx
 import pytest
@@ -13,9 +15,16 @@ from eventsourcing.utils import get_topic
 from litestar.testing import TestClient
 
 from api.app import create_app
+from api.bootstrap import Services
 from api.settings import Settings
 from commands import ClienteCreated
-from commands.idempotency import KEYED_ANSWER_TOPIC
+from commands.idempotency import (
+    KEPT_HOURS,
+    KEYED_ANSWER_TOPIC,
+    CountsKeptAnswers,
+    KeyedAnswer,
+    hour_of,
+)
 from tests.conftest import SECRET
 from tests.server import Server, server_env
 from tests.support import assert_problem, body, create
@@ -234,3 +243,57 @@ def test_ten_concurrent_requests_with_one_key_record_one_create(
         listing["content"][0]["id"]
     }
     assert listing["totalElements"] == 1
+
+
+class TestTheQuotaOfKeptKeys:
+    """A token's subject keeps at most CLIENTES_KEYS_PER_SUB answers from the last 24 hours."""
+
+    @pytest.fixture
+    def quota_client(self, settings: Settings) -> Iterator[Client]:
+        with TestClient(create_app(dataclasses.replace(settings, keys_per_sub=3))) as client:
+            yield client
+
+    def test_a_new_key_past_the_quota_is_429_and_a_kept_one_is_answered_again(
+        self, quota_client: Client, token: Callable[..., str]
+    ) -> None:
+        ana = {"Authorization": f"Bearer {token('ana')}"}
+        for n in range(3):
+            answered = quota_client.delete(f"/api/clientes/{900 + n}", headers=keyed(ana, f"k{n}"))
+            assert answered.status_code == 404  # kept: a command ran
+        refused = quota_client.delete("/api/clientes/903", headers=keyed(ana, "k3"))
+        problem = assert_problem(refused, 429)
+        assert "the most it may (3)" in problem["detail"]
+        assert 1 <= int(refused.headers["retry-after"]) <= 3600
+        again = quota_client.delete("/api/clientes/900", headers=keyed(ana, "k0"))
+        assert (again.status_code, again.headers["idempotent-replayed"]) == (404, "true")
+        assert quota_client.delete("/api/clientes/903", headers=ana).status_code == 404
+        luis = {"Authorization": f"Bearer {token('luis')}"}
+        assert (
+            quota_client.delete("/api/clientes/903", headers=keyed(luis, "k3")).status_code == 404
+        )
+        assert stored(quota_client, KEYED_ANSWER_TOPIC) == 4
+
+    def test_the_counts_are_kept_per_hour_and_forgotten_with_old_answers(
+        self, services: Services
+    ) -> None:
+        now = datetime.now(UTC)
+        for hours_ago, actor in [(30, "ana"), (2, "ana"), (0, "ana"), (0, "luis")]:
+            answer = KeyedAnswer(
+                originator_id=uuid4(),
+                originator_version=1,
+                timestamp=now - timedelta(hours=hours_ago),
+                actor=actor,
+                key="k",
+                request="DELETE /api/clientes/1 -",
+                status=404,
+                body="{}",
+                headers={},
+            )
+            services.clientes.committer.record([answer])
+        counts = cast(CountsKeptAnswers, services.clientes.recorder)
+        hour = hour_of(now)
+        assert counts.kept_answers("ana", hour - KEPT_HOURS) == 2
+        assert counts.kept_answers("ana", hour - 40) == 3
+        assert counts.kept_answers("luis", hour - 40) == 1
+        counts.forget_kept_answers(hour - KEPT_HOURS - 1)
+        assert counts.kept_answers("ana", hour - 40) == 2

@@ -68,10 +68,12 @@ def parser() -> argparse.ArgumentParser:
         )
     )
     command("config", "print the effective configuration, secrets masked", config.run)
-    command(
-        "forget-keys",
-        "delete the answers kept for idempotency keys that expired over an hour ago",
-        forget_keys.run,
+    forget_keys.add_arguments(
+        command(
+            "forget-keys",
+            "delete the answers kept for idempotency keys that expired over an hour ago",
+            forget_keys.run,
+        )
     )
     return root
 

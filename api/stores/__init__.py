@@ -15,7 +15,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from eventsourcing.persistence import ApplicationRecorder
 
@@ -23,7 +23,7 @@ from commands.forgetting import DeleteEvents
 from commands.ids import Sequence
 from projections.listeners import Background
 from projections.locks import Lock
-from projections.reads import Reads, ThreadReads
+from projections.reads import Reads, RecordsEvents, ThreadReads
 from projections.view import ClientesView
 
 OnPosition = Callable[[int], None]
@@ -87,7 +87,7 @@ class Store(ABC):
     def reads(self, view: ClientesView, recorder: ApplicationRecorder) -> Reads:
         """How requests read ``view`` and the events of ``recorder``: by default,
         their own reads in a worker thread."""
-        return ThreadReads(view, recorder)
+        return ThreadReads(view, cast(RecordsEvents, recorder))
 
     def follow_read_table(self, view: ClientesView, on_position: OnPosition) -> Background | None:
         """A thread that reports the read table's position as other processes move it;

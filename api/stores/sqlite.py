@@ -7,22 +7,38 @@ polling, as SQLite has no notifications across processes.
 from __future__ import annotations
 
 import fcntl
+import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 from uuid import UUID
 
-from eventsourcing.persistence import ApplicationRecorder
-from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore, SQLiteFactory
+from eventsourcing.persistence import ApplicationRecorder, StoredEvent
+from eventsourcing.sqlite import (
+    SQLiteApplicationRecorder,
+    SQLiteCursor,
+    SQLiteDatastore,
+    SQLiteFactory,
+)
 from eventsourcing.utils import get_topic
 
 from api.stores import MakesReadSide, OnPosition, Store, StoreUnusable
 from commands.forgetting import DeleteEvents
+from commands.idempotency import KeptCounts
 from commands.ids import BLOCK
 from projections.listeners import Background, Poller
 from projections.locks import FileLock, Lock
 from projections.sqlite import SQLiteClientesView
+
+
+def private_file(path: Path) -> int:
+    """A descriptor of ``path``, made if missing; readable and writable by its owner
+    alone (mode 0600), whatever the umask."""
+    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    os.fchmod(descriptor, 0o600)
+    return descriptor
+
 
 POLL_INTERVAL = 0.025  # seconds between looks at the head for other processes' writes
 
@@ -53,9 +69,49 @@ class SQLiteIdSequence:
             return int(curs.fetchone()[0])
 
 
+class SQLiteEventRecorder(SQLiteApplicationRecorder):
+    """The library's recorder, counting the answers of idempotency keys the events it
+    inserts keep (commands/idempotency.py), in the same transaction."""
+
+    def __init__(self, datastore: SQLiteDatastore, *args: Any, **kwargs: Any) -> None:
+        super().__init__(datastore, *args, **kwargs)
+        kept = f"{self.events_table_name}_kept_answers"
+        self.create_table_statements.append(
+            f"CREATE TABLE IF NOT EXISTS {kept} (actor TEXT, hour INTEGER,"
+            " answers INTEGER NOT NULL, PRIMARY KEY (actor, hour)) WITHOUT ROWID"
+        )
+        self.count_kept_statement = (
+            f"INSERT INTO {kept} VALUES (?, ?, ?) ON CONFLICT (actor, hour)"  # noqa: S608
+            " DO UPDATE SET answers = answers + excluded.answers"
+        )
+        self.select_kept_statement = (
+            f"SELECT coalesce(sum(answers), 0) FROM {kept} WHERE actor = ? AND hour >= ?"  # noqa: S608
+        )
+        self.forget_kept_statement = f"DELETE FROM {kept} WHERE hour < ?"  # noqa: S608
+
+    def _insert_events(
+        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        positions = super()._insert_events(c, stored_events, **kwargs)
+        counts: KeptCounts = kwargs.get("kept_answers", {})
+        if counts:
+            c.executemany(self.count_kept_statement, [(a, h, n) for (a, h), n in counts.items()])
+        return positions
+
+    def kept_answers(self, actor: str, since_hour: int) -> int:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(self.select_kept_statement, (actor, since_hour))
+            return int(c.fetchone()[0])
+
+    def forget_kept_answers(self, before_hour: int) -> None:
+        with self.datastore.transaction(commit=True) as c:
+            c.execute(self.forget_kept_statement, (before_hour,))
+
+
 class ClientesSQLiteFactory(MakesReadSide, SQLiteFactory):
     """The library's SQLite factory, which also makes the id sequence and the read tables."""
 
+    application_recorder_class = SQLiteEventRecorder
     sequence = SQLiteIdSequence
     table = SQLiteClientesView
 
@@ -73,11 +129,20 @@ class SQLiteStore(Store):
         }
 
     def check(self) -> None:
+        """Makes the data directory (mode 0700) and the database file (0600) if they are
+        missing, and makes the database's files 0600: they hold personal data."""
+        directory = self.path.parent
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            if not directory.is_dir():
+                directory.mkdir(mode=0o700, parents=True)
+                directory.chmod(0o700)  # whatever the umask
+            os.close(private_file(self.path))
+            for kept in (self.path.with_name(f"{self.path.name}{end}") for end in ("-wal", "-shm")):
+                if kept.exists():
+                    kept.chmod(0o600)  # SQLite makes them with the database's mode from now on
         except OSError as error:
             raise StoreUnusable(
-                f"CLIENTES_DATABASE_URL: cannot create the directory {error.filename} "
+                f"CLIENTES_DATABASE_URL: cannot create {error.filename} "
                 f"for {self.path}: {error.strerror}"
             ) from None
 
@@ -86,9 +151,12 @@ class SQLiteStore(Store):
         # The library records each table's creation: two processes creating them
         # at once (workers and a projector starting together) would collide.
         self.check()
-        with open(self.path.with_name(f"{self.path.name}.setup.lock"), "a") as held:
+        held = private_file(self.path.with_name(f"{self.path.name}.setup.lock"))
+        try:
             fcntl.flock(held, fcntl.LOCK_EX)
             yield
+        finally:
+            os.close(held)
 
     def lock(self, name: str) -> Lock:
         return FileLock(self.path.with_name(f"{self.path.name}.{name}.lock"))
