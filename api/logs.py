@@ -35,6 +35,19 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
+# Control characters as escapes in text lines: a CR or LF in a path, say, would
+# otherwise forge a line of its own on a terminal. (JSON lines escape them already.)
+CONTROL = {c: f"\\x{c:02x}" for c in [*range(0x20), *range(0x7F, 0xA0), 0x2028, 0x2029]}
+
+
+class TextFormatter(logging.Formatter):
+    """The text line of a terminal, with control characters in its message escaped."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 - logging's name
+        escaped = {**record.__dict__, "message": record.message.translate(CONTROL)}
+        return super().formatMessage(logging.makeLogRecord(escaped))
+
+
 class JSONFormatter(logging.Formatter):
     """One JSON object per line: time, level, logger, pid, message, request id and the extras."""
 
@@ -58,7 +71,7 @@ def logging_config(json: bool | None = None) -> dict[str, Any]:
     """The dictConfig for the process: JSON lines unless standard error is a terminal."""
     if json is None:
         json = not sys.stderr.isatty()
-    formatter = {"()": JSONFormatter} if json else {"format": TEXT_FORMAT}
+    formatter = {"()": JSONFormatter} if json else {"()": TextFormatter, "format": TEXT_FORMAT}
     handler = {
         "class": "logging.StreamHandler",
         "stream": "ext://sys.stderr",

@@ -39,8 +39,11 @@ def jwt_secret(
 def make_dev_secret(path: Path) -> None:
     """Creates the generated dev secret (mode 0600) unless it exists."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.parent.is_dir():
+            path.parent.mkdir(mode=0o700, parents=True)
+            path.parent.chmod(0o700)  # whatever the umask
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        os.fchmod(fd, 0o600)
     except FileExistsError:
         return  # made before (or its directory is a file, which reading it says)
     except OSError as error:
@@ -53,8 +56,20 @@ def make_dev_secret(path: Path) -> None:
 
 
 def dev_secret(path: Path) -> str:
-    """Reads the generated dev secret."""
+    """Reads the generated dev secret; refuses one that another user owns or could read."""
     try:
+        kept = path.stat()
+        if kept.st_uid != os.geteuid():
+            raise SecretError(
+                f"the signing secret {path} belongs to another user: "
+                "delete it for `clientes serve` to make another, or set CLIENTES_JWT_SECRET"
+            )
+        if kept.st_mode & 0o077:
+            raise SecretError(
+                f"the signing secret {path} can be read by other users "
+                f"(mode {kept.st_mode & 0o777:04o}): chmod 600 it, or delete it for "
+                "`clientes serve` to make another"
+            )
         secret = path.read_text().strip()
     except FileNotFoundError:
         raise SecretError(

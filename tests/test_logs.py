@@ -71,6 +71,13 @@ def test_text_lines_carry_the_request_id_too(configure: Configure) -> None:
     assert written.getvalue().rstrip().endswith("INFO clientes.test [-] hello")
 
 
+def test_text_lines_escape_control_characters_so_no_line_is_forged(configure: Configure) -> None:
+    written = configure(False)
+    logging.getLogger("clientes.test").info("GET %s 404", "/x\r\n2026-12-07 INFO forged\x1b[2J")
+    (line,) = written.getvalue().splitlines()
+    assert line.endswith("GET /x\\x0d\\x0a2026-12-07 INFO forged\\x1b[2J 404")
+
+
 def test_json_unless_standard_error_is_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("sys.stderr", io.StringIO())
     assert logs.logging_config()["formatters"]["clientes"] == {"()": logs.JSONFormatter}
