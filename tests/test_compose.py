@@ -39,19 +39,38 @@ def test_compose_yaml_follows_the_compose_specification() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_it_runs_postgres_redis_the_api_and_one_projector() -> None:
+def test_it_runs_postgres_redis_the_api_one_projector_and_the_daily_forget_keys() -> None:
     services = compose()["services"]
-    assert set(services) == {"postgres", "redis", "api", "projector"}
+    assert set(services) == {"postgres", "redis", "api", "projector", "forget-keys"}
     assert services["api"]["command"][:2] == ["clientes", "serve"]
     assert "--no-projector" in services["api"]["command"]
     assert services["projector"]["command"] == ["clientes", "project"]
+    assert services["forget-keys"]["command"] == ["clientes", "forget-keys", "--every", "86400"]
+
+
+def test_every_container_drops_its_capabilities_and_may_not_gain_privileges() -> None:
+    for name, service in compose()["services"].items():
+        assert service["cap_drop"] == ["ALL"], name
+        assert service["security_opt"] == ["no-new-privileges:true"], name
+        assert service["read_only"] is True, name
+        assert "/tmp" in service["tmpfs"], name
+    for name in ("api", "projector", "forget-keys"):
+        assert "cap_add" not in compose()["services"][name], name
+
+
+def test_tokens_must_name_their_issuer_and_audience() -> None:
+    for name in ("api", "projector", "forget-keys"):
+        env = compose()["services"][name]["environment"]
+        assert env["CLIENTES_JWT_ISSUER"], name
+        assert env["CLIENTES_JWT_AUDIENCE"], name
 
 
 def test_the_api_and_projector_are_configured_for_postgres_and_redis() -> None:
     services = compose()["services"]
-    for name in ("api", "projector"):
+    for name in ("api", "projector", "forget-keys"):
         env = services[name]["environment"]
-        assert env["CLIENTES_DATABASE_URL"].startswith("postgresql://")
+        assert env["CLIENTES_DATABASE_URL"].startswith("postgresql://clientes@")
+        assert env["CLIENTES_DATABASE_SCHEMA"] == "clientes"
         assert "@postgres:5432/" in env["CLIENTES_DATABASE_URL"]
         assert env["CLIENTES_REDIS_URL"].startswith("redis://redis:6379")
     assert "CLIENTES_JWT_SECRET" in services["api"]["environment"]
@@ -66,16 +85,28 @@ def test_the_readme_describes_this_production_shape() -> None:
 
 def test_the_database_password_is_in_no_url_and_any_password_reaches_the_store() -> None:
     password = "p/a+s@s#w?o%rd"
-    for name in ("api", "projector"):
+    for name in ("api", "projector", "forget-keys"):
         env = compose()["services"][name]["environment"]
-        assert "POSTGRES_PASSWORD" not in env["CLIENTES_DATABASE_URL"]
-        assert env["CLIENTES_DATABASE_PASSWORD"].startswith("${POSTGRES_PASSWORD:?")
-        interpolated = {
-            key: re.sub(r"\$\{POSTGRES_PASSWORD[^}]*\}", lambda _: password, value)
-            for key, value in env.items()
-        }
+        assert "PASSWORD" not in env["CLIENTES_DATABASE_URL"]
+        assert env["CLIENTES_DATABASE_PASSWORD"].startswith("${CLIENTES_DATABASE_PASSWORD:?")
+        given = {"CLIENTES_DATABASE_PASSWORD": password, "CLIENTES_JWT_SECRET": "s" * 32}
+        interpolated = {key: interpolate(value, given) for key, value in env.items()}
         settings = Settings.from_env(interpolated, with_secret=False)
         assert conninfo_to_dict(conninfo(settings.store))["password"] == password
+
+
+def interpolate(value: str, given: dict[str, str]) -> str:
+    """``value`` as compose makes it: ``${NAME:?message}`` is required, ``${NAME:-default}``
+    has a default."""
+
+    def variable(found: re.Match[str]) -> str:
+        name, kind, fallback = found["name"], found["kind"], found["fallback"]
+        if name in given:
+            return given[name]
+        assert kind == ":-", f"{name} is required"
+        return str(fallback)
+
+    return re.sub(r"\$\{(?P<name>[A-Z_]+)(?P<kind>:[?-])?(?P<fallback>[^}]*)\}", variable, value)
 
 
 def test_one_service_builds_the_image_and_none_pulls_it() -> None:
