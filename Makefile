@@ -20,7 +20,7 @@ test: $(DEV)
 
 # The reliability and security suite alone, writing its figures to docs/reliability.md
 # (the same tests run in `make test`). The fault tests mount filesystems: run it as root.
-RELIABILITY := test_security test_http_auth test_properties test_load test_faults
+RELIABILITY := test_security test_limits test_http_auth test_properties test_load test_faults
 reliability: $(DEV)
 	CLIENTES_RELIABILITY_REPORT=docs/reliability.md $(VENV)/bin/pytest $(RELIABILITY:%=tests/%.py)
 

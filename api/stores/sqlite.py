@@ -40,6 +40,7 @@ def private_file(path: Path) -> int:
     return descriptor
 
 
+WAL = ("-wal", "-shm")  # the files SQLite keeps beside a database in WAL mode
 POLL_INTERVAL = 0.025  # seconds between looks at the head for other processes' writes
 
 
@@ -129,20 +130,15 @@ class SQLiteStore(Store):
         }
 
     def check(self) -> None:
-        """Makes the data directory (mode 0700) and the database file (0600) if they are
-        missing, and makes the database's files 0600: they hold personal data."""
+        """Makes the data directory (mode 0700, whatever the umask) if it is missing."""
         directory = self.path.parent
         try:
             if not directory.is_dir():
                 directory.mkdir(mode=0o700, parents=True)
-                directory.chmod(0o700)  # whatever the umask
-            os.close(private_file(self.path))
-            for kept in (self.path.with_name(f"{self.path.name}{end}") for end in ("-wal", "-shm")):
-                if kept.exists():
-                    kept.chmod(0o600)  # SQLite makes them with the database's mode from now on
+                directory.chmod(0o700)
         except OSError as error:
             raise StoreUnusable(
-                f"CLIENTES_DATABASE_URL: cannot create {error.filename} "
+                f"CLIENTES_DATABASE_URL: cannot create the directory {error.filename} "
                 f"for {self.path}: {error.strerror}"
             ) from None
 
@@ -151,12 +147,33 @@ class SQLiteStore(Store):
         # The library records each table's creation: two processes creating them
         # at once (workers and a projector starting together) would collide.
         self.check()
+        self._make_private()
         held = private_file(self.path.with_name(f"{self.path.name}.setup.lock"))
         try:
             fcntl.flock(held, fcntl.LOCK_EX)
             yield
         finally:
             os.close(held)
+
+    def _make_private(self) -> None:
+        """The database's files readable and writable by their owner alone (0600): they
+        hold personal data. A missing database is made so; SQLite makes its WAL and
+        shared memory with the database's mode.
+
+        An existing database is never opened here: closing a descriptor of it would
+        drop the locks this process's own connections hold on it (POSIX locks are the
+        process's), so its mode is set by name.
+        """
+        try:
+            if not self.path.exists():
+                os.close(private_file(self.path))
+            for name in (self.path, *(self.path.with_name(self.path.name + e) for e in WAL)):
+                if name.exists():
+                    name.chmod(0o600)
+        except OSError as error:
+            raise StoreUnusable(
+                f"CLIENTES_DATABASE_URL: cannot make {error.filename} private: {error.strerror}"
+            ) from None
 
     def lock(self, name: str) -> Lock:
         return FileLock(self.path.with_name(f"{self.path.name}.{name}.lock"))
