@@ -21,18 +21,18 @@ from eventsourcing.utils import Environment
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from api.http.stream_slots import StreamSlots
 from api.settings import Settings
-from api.stores import Store
-from api.stream_slots import StreamSlots
 from api.workers import shared_directory
 from commands import Clientes, Steps, Written
 from projections import ClientesProjection, ClientesView, Projector, Watermark, open_view
+from projections.background import Background
 from projections.batches import Batcher
-from projections.listeners import Background
 from projections.locks import Lock
 from projections.publisher import RedisPublisher
 from projections.reads import Reads
 from projections.stall import StallWatch
+from stores import Store
 
 Command = Callable[[], Steps[Written]]  # a command with its arguments, to be run
 
@@ -195,6 +195,7 @@ def build_projector(
         tracking_name=clientes.name,
         projection=ClientesProjection(view),
         lock=store.lock(ClientesProjection.name),
+        outages=(*store.unreachable, OSError),
         on_progress=on_progress,
     )
     if follows_store:
@@ -239,6 +240,7 @@ def build_publisher(
         tracking_name=clientes.name,
         projection=publisher,
         lock=settings.store.lock(RedisPublisher.name),
+        outages=(*settings.store.unreachable, *RedisPublisher.outages, OSError),
     )
 
 

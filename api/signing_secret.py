@@ -6,7 +6,7 @@ import os
 import secrets
 from pathlib import Path
 
-from api.stores import Store
+from stores import Store
 
 MIN_SECRET_BYTES = 32
 SECRET_FILE = "jwt-secret"  # noqa: S105 - a file name, not a secret

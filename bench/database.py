@@ -12,8 +12,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 
-from api.settings import store_from_url
-from api.stores.postgres import PostgresStore
+from stores import store_from_url
+from stores.postgres import PostgresStore
 
 SERVER_URL = os.environ.get(
     "CLIENTES_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"

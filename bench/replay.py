@@ -26,14 +26,13 @@ from typing import Any
 import psycopg
 from eventsourcing.persistence import Tracking
 
-from api.settings import store_from_url
-from api.stores import Store
 from bench.database import SERVER_URL, conninfo
 from bench.reading import read_all
 from bench.servers import ROOT
 from commands import Cliente, Clientes, validate
 from projections import ClientesProjection, open_view
 from projections.replay import Replay
+from stores import Store, store_from_url
 
 CHUNK = 1_000
 

@@ -24,13 +24,14 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from api.auth import mint_token
-from api.settings import Settings, store_from_url
+from api.http.auth import mint_token
+from api.settings import Settings
 from bench import report, seed, servers, tables
 from bench.database import conninfo, fresh_database, server_version, wait_until_idle
 from bench.lag import LagWatch
 from bench.load import Load, Measured, run_wrk
 from bench.scenarios import BASELINE, SCENARIOS, SERVICE, Dataset, runs_at
+from stores import store_from_url
 
 SECRET = "bench-" + "s" * 58
 PROJECTOR = "service's projector"

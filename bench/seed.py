@@ -20,13 +20,13 @@ import msgspec
 import psycopg
 from eventsourcing.postgres import PostgresApplicationRecorder
 
-from api.settings import store_from_url
 from bench.database import conninfo
 from commands import Cliente, Clientes, validate
 from commands.cliente import cliente_aggregate_id
 from commands.codigo import CodigoIndex, normalise_codigo
 from commands.schema import SCHEMA_VERSION
 from projections import open_view
+from stores import store_from_url
 
 ACTOR = "bench"
 NOMBRES = ("Rosa", "José", "María", "Luis", "Ana", "Jorge", "Lucía", "Carlos", "Inés", "Raúl")

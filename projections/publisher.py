@@ -42,6 +42,7 @@ class RedisPublisher:
     """
 
     name = "redis_publisher"
+    outages = (redis.ConnectionError, redis.TimeoutError)  # Redis away: the runner retries
 
     def __init__(
         self, view: TrackingRecorder, client: redis.Redis, stream: str, maxlen: int

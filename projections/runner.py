@@ -7,19 +7,16 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
-import psycopg
-import redis
 from eventsourcing.persistence import (
     ApplicationRecorder,
-    InterfaceError,
     Mapper,
     Notification,
-    OperationalError,
+    PersistenceError,
     Tracking,
     TrackingRecorder,
 )
 
-from projections.listeners import Background
+from projections.background import Background
 from projections.locks import Lock
 from projections.view import TrackingConflict
 
@@ -58,6 +55,7 @@ class Projector(Background):
         tracking_name: str,
         projection: BatchProjection,
         lock: Lock,
+        outages: tuple[type[Exception], ...] = (PersistenceError, OSError),
         on_progress: Callable[[int], None] = lambda position: None,
         follower: Background | None = None,
         batch_size: int = 1000,
@@ -70,6 +68,7 @@ class Projector(Background):
         self.tracking_name = tracking_name
         self.projection = projection
         self.lock = lock
+        self.outages = outages  # what a store (or Redis) that is away raises: logged briefly
         self.on_progress = on_progress
         self.follower = follower
         self.batch_size = batch_size
@@ -163,7 +162,7 @@ class Projector(Background):
                 "Projection %s interrupted, retrying until it recovers: %s",
                 self.projection.name,
                 error,
-                exc_info=not _is_outage(error),
+                exc_info=not isinstance(error, self.outages),
             )
             self._failing = True
 
@@ -173,16 +172,3 @@ def decoded(
 ) -> list[tuple[Any, Tracking]]:
     """Stored events as a projection takes them: each with its tracking position."""
     return [(mapper.to_domain_event(n), Tracking(tracking_name, n.id)) for n in notifications]
-
-
-def _is_outage(error: Exception) -> bool:
-    """A database (or Redis) that is away, as opposed to a fault worth a traceback."""
-    return isinstance(
-        error,
-        InterfaceError
-        | OperationalError
-        | psycopg.OperationalError
-        | OSError
-        | redis.ConnectionError
-        | redis.TimeoutError,
-    )

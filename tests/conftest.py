@@ -13,11 +13,11 @@ import redis
 from litestar import Litestar
 from litestar.testing import TestClient
 
-from api.app import create_app
-from api.auth import READ, WRITE, mint_token
 from api.bootstrap import Services, bootstrap
-from api.settings import Settings, store_from_url
-from api.stores import Store
+from api.http.app import create_app
+from api.http.auth import READ, WRITE, mint_token
+from api.settings import Settings
+from stores import Store, store_from_url
 from tests.private_postgres import PrivatePostgres
 from tests.reliability import REPORT
 from tests.server import server_env

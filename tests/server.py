@@ -14,9 +14,9 @@ from types import TracebackType
 
 import httpx
 
-from api.auth import READ, WRITE, mint_token
+from api.http.auth import READ, WRITE, mint_token
 from api.settings import Settings
-from api.stores import Store
+from stores import Store
 
 CLIENTES = Path(sys.executable).with_name("clientes")
 

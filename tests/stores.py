@@ -8,9 +8,9 @@ from typing import Any
 import psycopg
 from psycopg.sql import SQL
 
-from api.stores import Store
-from api.stores.postgres import PostgresStore
-from api.stores.sqlite import SQLiteStore
+from stores import Store
+from stores.postgres import PostgresStore
+from stores.sqlite import SQLiteStore
 
 
 def execute(store: Store, *statements: str) -> None:

@@ -10,8 +10,8 @@ import httpx
 import jwt
 import pytest
 
-from api.stores import Store
 from projections.replay import BATCH_SIZE
+from stores import Store
 from tests.cli_support import bare_env, clientes
 from tests.conftest import POSTGRES_URL, SECRET
 from tests.server import CLIENTES, Server, server_env

@@ -8,7 +8,7 @@ from subprocess import PIPE
 import pytest
 
 from api.bootstrap import Services
-from api.stores import Store
+from stores import Store
 from tests.cli_support import clientes
 from tests.conftest import SECRET
 from tests.server import CLIENTES, server_env

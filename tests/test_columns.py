@@ -9,10 +9,11 @@ import msgspec
 import pytest
 
 from commands.validation import FIELDS
-from projections import postgres, sqlite
 from projections.columns import column_definitions
 from projections.rows import COLUMNS, DATOS_COLUMNS
 from projections.search import FOLDED_COLUMNS
+from stores.postgres import read_table as postgres
+from stores.sqlite import read_table as sqlite
 
 TYPES = {int: "INT", str: "TXT", datetime: "TS"}
 

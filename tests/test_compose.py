@@ -11,8 +11,7 @@ from typing import Any
 import yaml
 from psycopg.conninfo import conninfo_to_dict
 
-from api.config import DEFAULT_DATABASE_URL
-from api.settings import Settings
+from api.settings import DEFAULT_DATABASE_URL, Settings
 from tests.stores import conninfo
 
 ROOT = Path(__file__).resolve().parent.parent

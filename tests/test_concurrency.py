@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from api.stores import Store
+from stores import Store
 from tests.conftest import SECRET
 from tests.server import Server, bearer, server_env
 from tests.support import body

@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from api.config import Config, ConfigError
-from api.settings import Settings
+from api.settings import Config, ConfigError, Settings
 from tests.cli_support import bare_env, clientes
 from tests.conftest import SECRET
 

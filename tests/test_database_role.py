@@ -12,8 +12,9 @@ import psycopg
 import pytest
 from litestar.testing import TestClient
 
-from api.app import create_app
-from api.settings import Settings, store_from_url
+from api.http.app import create_app
+from api.settings import Settings
+from stores import store_from_url
 from tests.conftest import POSTGRES_URL, SECRET
 from tests.stores import conninfo
 from tests.support import body
@@ -85,7 +86,7 @@ def test_the_role_may_do_nothing_but_own_its_schema(role: str) -> None:
 
 def test_the_service_runs_on_the_role_searches_included(role: str) -> None:
     settings = Settings(store=store_from_url(as_role(role), role), jwt_secret=SECRET)
-    from api.auth import READ, WRITE, mint_token  # noqa: PLC0415
+    from api.http.auth import READ, WRITE, mint_token  # noqa: PLC0415
 
     auth = {"Authorization": f"Bearer {mint_token(settings, 'ana', f'{READ} {WRITE}', 60)}"}
     with TestClient(create_app(settings)) as client:

@@ -13,9 +13,9 @@ import pytest
 import redis
 from litestar.testing import TestClient
 
-from api.auth import READ, WRITE, mint_token
+from api.http.auth import READ, WRITE, mint_token
 from api.settings import Settings
-from api.stores import Store
+from stores import Store
 from tests.conftest import REDIS_URL, SECRET
 from tests.events_support import from_stream, summary, wait_until
 from tests.server import Server, server_env

@@ -32,8 +32,8 @@ import psycopg
 import pytest
 
 from api.bootstrap import Services, bootstrap
-from api.settings import Settings, store_from_url
-from api.stores import Store
+from api.settings import Settings
+from stores import Store, store_from_url
 from tests.conftest import SECRET
 from tests.events_support import wait_until
 from tests.load_support import Acknowledged, check_consistency, load

@@ -14,9 +14,9 @@ from typing import Any
 import httpx
 import pytest
 
-from api.auth import READ, WRITE, mint_token
+from api.http.auth import READ, WRITE, mint_token
 from api.settings import Settings
-from api.stores import Store
+from stores import Store
 from tests.conftest import SECRET
 from tests.server import Server, server_env
 

@@ -8,10 +8,10 @@ from collections.abc import Iterator
 import pytest
 
 from api.bootstrap import Services
-from api.stores import Store
 from commands import Clientes
-from projections.listeners import Background, Poller
+from projections.background import Background, Poller
 from projections.watermark import Watermark
+from stores import Store
 from tests.support import fields
 
 

@@ -13,11 +13,12 @@ import pytest
 from jwt import api_jws
 from litestar.testing import TestClient
 
-from api.app import create_app
-from api.auth import READ, WRITE
-from api.settings import Settings, store_from_url
-from api.tokens import ClientesToken, TokenRefused, _verified
+from api.http.app import create_app
+from api.http.auth import READ, WRITE
+from api.http.tokens import ClientesToken, TokenRefused, _verified
+from api.settings import Settings
 from commands import cliente_aggregate_id
+from stores import store_from_url
 from tests.conftest import SECRET
 from tests.reliability import counting
 from tests.support import body
@@ -307,7 +308,7 @@ def test_a_verified_token_is_refused_once_its_times_say_so(
     token = bearer(signed(iat=int(now) - 100, nbf=int(now) - 50, exp=int(now) + 60))
     assert sqlite_client.get("/api/clientes", headers=token).status_code == 200
     clock = Clock(now)
-    monkeypatch.setattr("api.tokens.time", clock)
+    monkeypatch.setattr("api.http.tokens.time", clock)
     hits = _verified.cache_info().hits
     for moment, description in [  # past the 30 s of leeway each
         (now + 91, "expired"),
@@ -368,5 +369,5 @@ def test_a_token_without_iat_is_never_issued_in_the_future(
 ) -> None:
     token = signed(iat=None)
     assert ClientesToken.decode(token, SECRET, "HS256").sub == "ana"
-    monkeypatch.setattr("api.tokens.time", Clock(time.time() - 3600))
+    monkeypatch.setattr("api.http.tokens.time", Clock(time.time() - 3600))
     assert ClientesToken.decode(token, SECRET, "HS256").sub == "ana"

@@ -3,19 +3,20 @@
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import jwt
+import msgspec
 import pytest
 from litestar.testing import TestClient
 
-from api.app import create_app
-from api.auth import READ, WRITE
-from api.settings import Settings, store_from_url
+from api.http.app import create_app
+from api.http.auth import READ, WRITE
+from api.settings import Settings
+from stores import store_from_url
 from tests.conftest import REDIS_URL, SECRET
 from tests.events_support import wait_until
 from tests.server import free_port
@@ -32,7 +33,7 @@ def sqlite_settings(tmp_path: Path) -> Settings:
 
 
 def client_for(settings: Settings, **changes: Any) -> Client:
-    return TestClient(create_app(dataclasses.replace(settings, **changes)))
+    return TestClient(create_app(msgspec.structs.replace(settings, **changes)))
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
-from api.app import create_app
 from api.bootstrap import build_projector
+from api.http.app import create_app
 from api.settings import Settings
 from projections import ClientesProjection
 from projections.stall import StallWatch

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 from uuid import uuid4
 
 import httpx
+import msgspec
 import pytest
 from eventsourcing.utils import get_topic
 from litestar.testing import TestClient
 
-from api.app import create_app
 from api.bootstrap import Services
+from api.http.app import create_app
 from api.settings import Settings
 from commands import ClienteCreated
 from commands.idempotency import (
@@ -250,7 +250,7 @@ class TestTheQuotaOfKeptKeys:
 
     @pytest.fixture
     def quota_client(self, settings: Settings) -> Iterator[Client]:
-        with TestClient(create_app(dataclasses.replace(settings, keys_per_sub=3))) as client:
+        with TestClient(create_app(msgspec.structs.replace(settings, keys_per_sub=3))) as client:
             yield client
 
     def test_a_new_key_past_the_quota_is_429_and_a_kept_one_is_answered_again(

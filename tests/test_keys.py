@@ -8,7 +8,6 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from eventsourcing.utils import get_topic
 
-from api.stores import Store
 from commands import (
     AlreadyAnswered,
     Answer,
@@ -18,6 +17,7 @@ from commands import (
     ClientesError,
     KeyUse,
 )
+from stores import Store
 from tests.support import fields
 
 

@@ -20,9 +20,9 @@ import httpx
 import jwt
 import pytest
 
-from api.auth import READ, WRITE, mint_token
-from api.settings import Settings, store_from_url
-from api.stores import Store
+from api.http.auth import READ, WRITE, mint_token
+from api.settings import Settings
+from stores import Store, store_from_url
 from tests.conftest import SECRET
 from tests.events_support import wait_until
 from tests.reliability import REPORT, counting

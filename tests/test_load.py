@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from api.stores import Store
+from stores import Store
 from tests.conftest import SECRET
 from tests.load_support import check_consistency, load
 from tests.reliability import REPORT

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
-from api.conditional import ETAGS_PATTERN
-from api.filters import KNOWN, SORT_PATTERN
-from api.numbers import MAX_INT64
+from api.http.conditional import ETAGS_PATTERN
+from api.http.filters import KNOWN, SORT_PATTERN
+from api.http.numbers import MAX_INT64
 from commands.validation import (
     ANY_NUMERO_DOCUMENTO,
     CODIGO_CLIENTE,

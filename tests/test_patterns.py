@@ -19,8 +19,17 @@ from typing import Any
 
 import pytest
 
-from api import clientes as clientes_routes
-from api import conditional, errors, events, filters, idempotency, numbers, request_ids, tokens
+from api.http import clientes as clientes_routes
+from api.http import (
+    conditional,
+    errors,
+    events,
+    filters,
+    idempotency,
+    numbers,
+    request_ids,
+    tokens,
+)
 from commands import validation
 
 # The standard library's own reading of a pattern into a syntax tree (untyped, private).
@@ -208,14 +217,14 @@ def test_no_pattern_of_the_service_can_backtrack_more_than_linearly(
 def test_the_patterns_are_all_listed() -> None:
     names = {name for name, _ in service_patterns()}
     assert {
-        "api.conditional.ETAGS_PATTERN",
-        "api.filters.SORT_PATTERN",
-        "api.idempotency.KEY_PATTERN",
-        "api.events.POSITION_PATTERN",
+        "api.http.conditional.ETAGS_PATTERN",
+        "api.http.filters.SORT_PATTERN",
+        "api.http.idempotency.KEY_PATTERN",
+        "api.http.events.POSITION_PATTERN",
         "commands.validation.NOMBRE",
         "commands.validation.EMAIL",
         "commands.validation.SEARCH_TEXT",
-        "api.clientes.VERSION",
+        "api.http.clientes.VERSION",
     } <= names
 
 

@@ -11,9 +11,9 @@ import psycopg
 import pytest
 
 from api.bootstrap import Services, build_projector
-from api.stores import Store
 from commands import Clientes
 from projections import ClienteRow, ClientesView, Projector, open_view
+from stores import Store
 from tests.stores import conninfo
 from tests.support import fields
 

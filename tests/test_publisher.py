@@ -3,22 +3,22 @@ and outages."""
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import subprocess
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
 
+import msgspec
 import pytest
 import redis
 from eventsourcing.persistence import Tracking
 from litestar.testing import TestClient
 
-from api.app import create_app
-from api.auth import mint_token
 from api.bootstrap import Services, build_publisher
-from api.settings import Settings, SettingsError
+from api.http.app import create_app
+from api.http.auth import mint_token
+from api.settings import ConfigError, Settings
 from commands import Cliente, Clientes, validate
 from projections import Projector
 from projections.publisher import RedisPublisher
@@ -37,7 +37,7 @@ def resources() -> Iterator[ExitStack]:
 
 def publisher(services: Services, stream: str, resources: ExitStack) -> RedisPublisher:
     """A publisher as the service builds it, with no runner: for a test to drive by hand."""
-    settings = dataclasses.replace(services.settings, redis_url=REDIS_URL, redis_stream=stream)
+    settings = msgspec.structs.replace(services.settings, redis_url=REDIS_URL, redis_stream=stream)
     runner = build_publisher(settings, services.clientes, resources)
     assert runner is not None
     assert isinstance(runner.projection, RedisPublisher)
@@ -45,7 +45,7 @@ def publisher(services: Services, stream: str, resources: ExitStack) -> RedisPub
 
 
 def start_publisher(services: Services, stream: str, resources: ExitStack) -> Projector:
-    settings = dataclasses.replace(services.settings, redis_url=REDIS_URL, redis_stream=stream)
+    settings = msgspec.structs.replace(services.settings, redis_url=REDIS_URL, redis_stream=stream)
     runner = build_publisher(settings, services.clientes, resources)
     assert runner is not None
     resources.callback(runner.stop)
@@ -216,7 +216,7 @@ def runner_log() -> Iterator[RunnerLog]:
 def test_writes_go_on_while_redis_is_down_and_the_stream_catches_up_after(
     settings: Settings, private_redis: PrivateRedis, runner_log: RunnerLog
 ) -> None:
-    settings = dataclasses.replace(settings, redis_url=private_redis.url)
+    settings = msgspec.structs.replace(settings, redis_url=private_redis.url)
     headers = {"Authorization": f"Bearer {mint_token(settings, 'ana', 'clientes:write', 600)}"}
 
     def said() -> list[str]:
@@ -291,7 +291,7 @@ class TestSettings:
         ],
     )
     def test_a_bad_value_is_a_clear_error(self, key: str, value: str) -> None:
-        with pytest.raises(SettingsError, match=key):
+        with pytest.raises(ConfigError, match=key):
             Settings.from_env({key: value}, with_secret=False)
 
     def test_without_a_redis_url_nothing_is_published(self, services: Services) -> None:

@@ -8,8 +8,9 @@ import json
 import httpx
 import pytest
 
-from api.auth import READ, WRITE, mint_token
-from api.settings import Settings, store_from_url
+from api.http.auth import READ, WRITE, mint_token
+from api.settings import Settings
+from stores import store_from_url
 from tests.conftest import SECRET
 from tests.events_support import wait_until
 from tests.private_postgres import PrivatePostgres
@@ -45,7 +46,7 @@ def test_ready_is_503_while_postgres_is_away_and_200_once_it_is_back(
         )
         assert read.status_code == 503
         wait_until(
-            lambda: loggers_of(server, "in-the-outage") == {"api.errors", "clientes.access"},
+            lambda: loggers_of(server, "in-the-outage") == {"api.http.errors", "clientes.access"},
             timeout=5,
             what="the error and access lines of the request",
         )

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import httpx
 
-from api.auth import mint_token
+from api.http.auth import mint_token
 from api.settings import Settings
-from api.stores import Store
+from stores import Store
 from tests.conftest import SECRET
 from tests.server import Server, server_env
 from tests.support import body

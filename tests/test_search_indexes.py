@@ -7,8 +7,8 @@ import re
 import pytest
 
 from api.bootstrap import Services
-from api.stores.sqlite import SQLiteStore
 from projections.search import ClienteQuery, SortKey
+from stores.sqlite import SQLiteStore
 from tests.stores import plan
 
 TEXT = ClienteQuery(text="huaman")

@@ -13,9 +13,8 @@ import httpx
 import pytest
 from litestar.testing import TestClient
 
-from api.bodies import BODY_SECONDS
-from api.settings import store_from_url
-from api.stores import Store
+from api.http.bodies import BODY_SECONDS
+from stores import Store, store_from_url
 from tests.conftest import SECRET
 from tests.reliability import REPORT, counting
 from tests.server import Server, bearer, server_env

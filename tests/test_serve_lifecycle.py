@@ -13,10 +13,10 @@ import time
 import httpx
 import pytest
 
-from api.auth import READ, WRITE, mint_token
 from api.bootstrap import bootstrap
-from api.settings import Settings, store_from_url
-from api.stores import Store
+from api.http.auth import READ, WRITE, mint_token
+from api.settings import Settings
+from stores import Store, store_from_url
 from tests.conftest import SECRET
 from tests.events_support import wait_until
 from tests.private_postgres import PrivatePostgres

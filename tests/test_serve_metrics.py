@@ -12,9 +12,10 @@ from typing import Any
 
 import httpx
 
-from api.auth import READ, WRITE, mint_token
 from api.cli.serve import sweep_metrics_directories
-from api.settings import Settings, store_from_url
+from api.http.auth import READ, WRITE, mint_token
+from api.settings import Settings
+from stores import store_from_url
 from tests.conftest import SECRET
 from tests.events_support import wait_until
 from tests.server import Server, server_env

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from psycopg.conninfo import conninfo_to_dict
 
-from api.settings import Settings, SettingsError
+from api.settings import ConfigError, Settings
 from tests.stores import conninfo
 
 
@@ -29,7 +29,7 @@ def test_the_projector_runs_in_process_by_default() -> None:
 
 @pytest.mark.parametrize("raw", ["disabled", "2", "of", "nein"])
 def test_another_projector_setting_is_refused_naming_the_variable(raw: str) -> None:
-    with pytest.raises(SettingsError, match=f"CLIENTES_PROJECTOR must be on or off .*{raw!r}"):
+    with pytest.raises(ConfigError, match=f"CLIENTES_PROJECTOR must be on or off .*{raw!r}"):
         settings(CLIENTES_PROJECTOR=raw)
 
 
@@ -57,7 +57,7 @@ def test_clientes_database_password_is_the_password_whatever_the_url_says(
 @pytest.mark.parametrize("password", ["ab/cd", "12/cd", "ab#cd", "12#cd", "ab?cd", "[abcd", "a/b#"])
 def test_a_raw_special_character_in_the_url_password_says_what_to_do(password: str) -> None:
     url = f"postgresql://clientes:{password}@postgres:5432/clientes"
-    with pytest.raises(SettingsError) as refused:
+    with pytest.raises(ConfigError) as refused:
         settings(CLIENTES_DATABASE_URL=url)
     message = str(refused.value)
     assert message.startswith("CLIENTES_DATABASE_URL ")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import re
 import signal
 import subprocess
@@ -11,6 +10,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 
+import msgspec
 import pytest
 import redis
 
@@ -91,7 +91,9 @@ Publish = Callable[[], list[int]]
 @pytest.fixture
 def publish(services: Services, stream_name: str, redis_client: redis.Redis) -> Iterator[Publish]:
     """Writes the scripted history and publishes it to the test's stream."""
-    settings = dataclasses.replace(services.settings, redis_url=REDIS_URL, redis_stream=stream_name)
+    settings = msgspec.structs.replace(
+        services.settings, redis_url=REDIS_URL, redis_stream=stream_name
+    )
     clientes = services.clientes
 
     with ExitStack() as resources:

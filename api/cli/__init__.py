@@ -7,8 +7,8 @@ import sys
 from collections.abc import Callable, Sequence
 
 from api.cli import config, forget_keys, project, replay, serve, tail, token
-from api.settings import SettingsError
-from api.stores import StoreUnusable
+from api.settings import ConfigError
+from stores import StoreUnusable
 
 DESCRIPTION = (
     "The client registry: serve the API, run the projectors, rebuild the read table, "
@@ -31,7 +31,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         code: int = args.run(args)
-    except SettingsError as error:
+    except ConfigError as error:
         for problem in error.problems:
             print(f"clientes: {problem}", file=sys.stderr)
         return 2

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from api.config import Config
-from api.settings import Settings
+from api.settings import Config, Settings
 
 
 def run(_: argparse.Namespace) -> int:

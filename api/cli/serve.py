@@ -16,7 +16,7 @@ import uvicorn
 
 from api import logs
 from api.bootstrap import prepare_store
-from api.request_heads import LimitedHttpToolsProtocol
+from api.http.request_heads import LimitedHttpToolsProtocol
 from api.settings import Settings
 from api.workers import MULTIPROCESS_DIR
 
@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
         signal.signal(signum, lambda *_: None)
     with shared_directory():
         uvicorn.run(
-            "api.app:create_app",
+            "api.http.app:create_app",
             factory=True,
             host=args.host or settings.host,
             port=args.port or settings.port,

@@ -16,7 +16,7 @@ import threading
 import redis
 
 from api.cli.group_member import BLOCK_MS, GroupMember
-from api.settings import Settings, SettingsError
+from api.settings import ConfigError, Settings
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -48,7 +48,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     settings = Settings.from_env(with_secret=False)
     if settings.redis_url is None:
-        raise SettingsError("clientes tail needs CLIENTES_REDIS_URL")
+        raise ConfigError("clientes tail needs CLIENTES_REDIS_URL")
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())

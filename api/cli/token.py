@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from api.auth import READ, WRITE, mint_token
+from api.http.auth import READ, WRITE, mint_token
 from api.settings import Settings
 
 

@@ -14,8 +14,8 @@ from litestar.middleware import DefineMiddleware
 from litestar.middleware.authentication import AuthenticationResult
 from litestar.security.jwt import JWTAuth, JWTAuthenticationMiddleware
 
+from api.http.tokens import ClientesToken, TokenRefused
 from api.settings import Settings
-from api.tokens import ClientesToken, TokenRefused
 
 ALGORITHM = "HS256"
 READ = "clientes:read"

@@ -14,16 +14,16 @@ from litestar.openapi import ResponseSpec
 from litestar.params import JSONBody, Parameter, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT, HTTP_304_NOT_MODIFIED
 
-from api.auth import Actor
-from api.bodies import checked_body
 from api.bootstrap import Services
-from api.conditional import IfMatch, IfNoneMatch, etag, parse_etags
-from api.errors import invalid_fields
-from api.filters import provide_filters
-from api.idempotency import IdempotencyKey, keyed_write
-from api.numbers import MAX_INT64
-from api.openapi import ClientesOperation, present_only, problems
-from api.schemas import (
+from api.http.auth import Actor
+from api.http.bodies import checked_body
+from api.http.conditional import IfMatch, IfNoneMatch, etag, parse_etags
+from api.http.errors import invalid_fields
+from api.http.filters import provide_filters
+from api.http.idempotency import IdempotencyKey, keyed_write
+from api.http.numbers import MAX_INT64
+from api.http.openapi import ClientesOperation, present_only, problems
+from api.http.schemas import (
     Cliente,
     ClienteCreate,
     ClientePage,

@@ -15,10 +15,10 @@ from psycopg.sql import SQL, Composed, Identifier
 
 from projections.columns import column_definitions, column_types
 from projections.finding import INDEXES
-from projections.locks import advisory_key
 from projections.rows import COLUMNS, STORED_COLUMNS, ClienteRow, RowChanges
 from projections.search import FOLDED_COLUMNS, containing
 from projections.view import COUNT_BLOCKS, COUNT_TIPOS, ClientesView, Params, Tables
+from stores.postgres.locks import advisory_key
 
 COLUMN_LIST = SQL(", ").join(map(Identifier, COLUMNS))
 STORED_LIST = SQL(", ").join(map(Identifier, STORED_COLUMNS))

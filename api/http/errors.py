@@ -8,14 +8,12 @@ from collections.abc import Callable, Mapping
 from http import HTTPStatus
 from typing import Any
 
-import psycopg
-import psycopg_pool
 from eventsourcing.persistence import InterfaceError, OperationalError
 from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
 from litestar.plugins.problem_details import ProblemDetailsConfig, ProblemDetailsException
 from litestar.status_codes import HTTP_413_REQUEST_ENTITY_TOO_LARGE
 
-from api.schemas import MAX_BODY
+from api.http.schemas import MAX_BODY
 from commands import (
     ClienteNotFound,
     CodigoTaken,
@@ -26,6 +24,7 @@ from commands import (
     VersionNotFound,
 )
 from projections.envelopes import API_NAMES
+from stores import Store
 
 logger = logging.getLogger(__name__)
 
@@ -126,11 +125,13 @@ PROBLEMS: Mapping[type[Exception], Callable[[Any], ProblemDetailsException]] = {
     ReadSideBehind: _fixed(503, {"Retry-After": "1"}),
     OperationalError: from_store_down,
     InterfaceError: from_store_down,
-    psycopg.OperationalError: from_store_down,
-    psycopg_pool.PoolTimeout: from_store_down,
     UnicodeDecodeError: lambda exc: problem(400, "The body is not valid UTF-8"),
     HTTPException: from_http_exception,
     Exception: from_unexpected,
 }
 
-problem_details = ProblemDetailsConfig(exception_to_problem_detail_map=PROBLEMS)
+
+def problem_details(store: Store) -> ProblemDetailsConfig:
+    """Every error as problem details; ``store``'s own errors of being away as 503s."""
+    away = dict.fromkeys(store.driver_unreachable, from_store_down)
+    return ProblemDetailsConfig(exception_to_problem_detail_map={**away, **PROBLEMS})

@@ -9,9 +9,9 @@ from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 
 from api.bootstrap import Services
-from api.clientes import ClienteId
-from api.openapi import ClientesOperation, problems
-from api.schemas import ClienteHistory, HistoryEntry
+from api.http.clientes import ClienteId
+from api.http.openapi import ClientesOperation, problems
+from api.http.schemas import ClienteHistory, HistoryEntry
 from commands import ClienteEvent, ClienteNotFound, cliente_aggregate_id
 from commands.application import MAX_VERSION
 

@@ -15,8 +15,8 @@ from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 
 from api.bootstrap import Services
-from api.errors import invalid_fields
-from api.openapi import present_only
+from api.http.errors import invalid_fields
+from api.http.openapi import present_only
 from commands.validation import (
     ANY_NUMERO_DOCUMENTO,
     CODIGO_CLIENTE,

@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING
 from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import ScopeType
 
-from api import logs, request_ids
-from api.metrics import observe_request
+from api import logs
+from api.http import request_ids
+from api.http.metrics import observe_request
 
 if TYPE_CHECKING:
     from litestar.types import ASGIApp, Message, Receive, Scope, Send

@@ -23,8 +23,8 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 
 from api.bootstrap import Services
-from api.openapi import problems
-from api.progress import STORE_DOWN, progress
+from api.http.openapi import problems
+from api.http.progress import progress
 from api.workers import shared_directory
 
 UNMATCHED = "unmatched"  # the route label of a request no route answered
@@ -68,7 +68,7 @@ class StoreProgress(Collector):
     def collect(self) -> list[Metric]:
         try:
             now = progress(self.services)
-        except STORE_DOWN:  # a store that is down shows as missing figures
+        except self.services.store.unreachable:  # a store that is down: missing figures
             return []
         store = GaugeMetricFamily(
             "clientes_event_store_position", "The event store's last position."

@@ -15,9 +15,9 @@ from typing import Annotated, Final
 
 from litestar.params import HeaderParameter
 
-from api.errors import problem
-from api.numbers import int64
-from api.openapi import present_only
+from api.http.errors import problem
+from api.http.numbers import int64
+from api.http.openapi import present_only
 
 _TAG = r'(?:W/)?"[!#-~]*"'
 _SPACE = r"[ \t]*"

@@ -8,28 +8,26 @@ from __future__ import annotations
 
 import fcntl
 import os
+import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, cast
+from typing import cast
 from uuid import UUID
 
-from eventsourcing.persistence import ApplicationRecorder, StoredEvent
-from eventsourcing.sqlite import (
-    SQLiteApplicationRecorder,
-    SQLiteCursor,
-    SQLiteDatastore,
-    SQLiteFactory,
-)
+from eventsourcing.persistence import ApplicationRecorder
+from eventsourcing.sqlite import SQLiteApplicationRecorder
 from eventsourcing.utils import get_topic
 
-from api.stores import MakesReadSide, OnPosition, Store, StoreUnusable
 from commands.forgetting import DeleteEvents
-from commands.idempotency import KeptCounts
-from commands.ids import BLOCK
-from projections.listeners import Background, Poller
-from projections.locks import FileLock, Lock
-from projections.sqlite import SQLiteClientesView
+from projections.background import Background, Poller
+from projections.locks import Lock
+from stores.sqlite.locks import FileLock
+from stores.sqlite.recorder import ClientesSQLiteFactory
+from stores.store import OnPosition, Store, StoreSettingsError, StoreUnusable
+
+WAL = ("-wal", "-shm")  # the files SQLite keeps beside a database in WAL mode
+POLL_INTERVAL = 0.025  # seconds between looks at the head for other processes' writes
 
 
 def private_file(path: Path) -> int:
@@ -40,85 +38,18 @@ def private_file(path: Path) -> int:
     return descriptor
 
 
-WAL = ("-wal", "-shm")  # the files SQLite keeps beside a database in WAL mode
-POLL_INTERVAL = 0.025  # seconds between looks at the head for other processes' writes
-
-
-class SQLiteIdSequence:
-    """A row of last values, moved on by a block at a time."""
-
-    def __init__(
-        self, datastore: SQLiteDatastore, name: str = "cliente", block: int = BLOCK
-    ) -> None:
-        self._datastore = datastore
-        self._name = name
-        self.block = block
-        with self._datastore.transaction(commit=True) as curs:
-            curs.execute(
-                "CREATE TABLE IF NOT EXISTS id_sequences "
-                "(name TEXT PRIMARY KEY, last_value INTEGER NOT NULL)"
-            )
-
-    def next_block(self) -> int:
-        with self._datastore.transaction(commit=True) as curs:
-            curs.execute(
-                "INSERT INTO id_sequences VALUES (?, ?) "
-                "ON CONFLICT (name) DO UPDATE SET last_value = last_value + excluded.last_value "
-                "RETURNING last_value",
-                (self._name, self.block),
-            )
-            return int(curs.fetchone()[0])
-
-
-class SQLiteEventRecorder(SQLiteApplicationRecorder):
-    """The library's recorder, counting the answers of idempotency keys the events it
-    inserts keep (commands/idempotency.py), in the same transaction."""
-
-    def __init__(self, datastore: SQLiteDatastore, *args: Any, **kwargs: Any) -> None:
-        super().__init__(datastore, *args, **kwargs)
-        kept = f"{self.events_table_name}_kept_answers"
-        self.create_table_statements.append(
-            f"CREATE TABLE IF NOT EXISTS {kept} (actor TEXT, hour INTEGER,"
-            " answers INTEGER NOT NULL, PRIMARY KEY (actor, hour)) WITHOUT ROWID"
-        )
-        self.count_kept_statement = (
-            f"INSERT INTO {kept} VALUES (?, ?, ?) ON CONFLICT (actor, hour)"  # noqa: S608
-            " DO UPDATE SET answers = answers + excluded.answers"
-        )
-        self.select_kept_statement = (
-            f"SELECT coalesce(sum(answers), 0) FROM {kept} WHERE actor = ? AND hour >= ?"  # noqa: S608
-        )
-        self.forget_kept_statement = f"DELETE FROM {kept} WHERE hour < ?"  # noqa: S608
-
-    def _insert_events(
-        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
-    ) -> Sequence[int] | None:
-        positions = super()._insert_events(c, stored_events, **kwargs)
-        counts: KeptCounts = kwargs.get("kept_answers", {})
-        if counts:
-            c.executemany(self.count_kept_statement, [(a, h, n) for (a, h), n in counts.items()])
-        return positions
-
-    def kept_answers(self, actor: str, since_hour: int) -> int:
-        with self.datastore.transaction(commit=False) as c:
-            c.execute(self.select_kept_statement, (actor, since_hour))
-            return int(c.fetchone()[0])
-
-    def forget_kept_answers(self, before_hour: int) -> None:
-        with self.datastore.transaction(commit=True) as c:
-            c.execute(self.forget_kept_statement, (before_hour,))
-
-
-class ClientesSQLiteFactory(MakesReadSide, SQLiteFactory):
-    """The library's SQLite factory, which also makes the id sequence and the read tables."""
-
-    application_recorder_class = SQLiteEventRecorder
-    sequence = SQLiteIdSequence
-    table = SQLiteClientesView
-
-
 class SQLiteStore(Store):
     readable_recheck = 0.01
+    driver_unreachable = (sqlite3.OperationalError,)
+
+    @classmethod
+    def from_url(cls, url: str, schema: str = "public", password: str | None = None) -> Store:
+        if not url.startswith("sqlite:///"):
+            raise StoreSettingsError(
+                "CLIENTES_DATABASE_URL must be sqlite:///PATH or "
+                "postgresql://user:pass@host:port/db"
+            )
+        return cls(url, Path(url.removeprefix("sqlite:///")))
 
     def __init__(self, url: str, path: Path) -> None:
         self.url = url
@@ -183,7 +114,7 @@ class SQLiteStore(Store):
 
         def delete(ids: Sequence[tuple[UUID, int]], below: int) -> int:
             statement = (
-                f"DELETE FROM {events.events_table_name} "  # noqa: S608 - the library's own name
+                f"DELETE FROM {events.events_table_name} "
                 "WHERE originator_id = ? AND originator_version = ? AND rowid < ?"
             )
             with events.datastore.transaction(commit=True) as curs:

@@ -9,9 +9,9 @@ from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 from msgspec import UNSET, UnsetType
 
 from api.bootstrap import Services
-from api.openapi import problems
-from api.progress import PUBLISHER, READ_TABLE, STORE_DOWN, Lag, progress
-from api.schemas import Readiness, ReadinessCheck
+from api.http.openapi import problems
+from api.http.progress import PUBLISHER, READ_TABLE, Lag, progress
+from api.http.schemas import Readiness, ReadinessCheck
 
 
 @get(
@@ -47,7 +47,7 @@ def ready(services: NamedDependency[Services]) -> Response[Readiness]:
         checks["readTable"] = read_table(services, now.head, now.projections[READ_TABLE])
         if PUBLISHER in now.projections:
             checks["redisPublisher"] = publisher(services, now.projections[PUBLISHER])
-    except STORE_DOWN:
+    except services.store.unreachable:
         checks = {"eventStore": ReadinessCheck(ok=False, detail="the store is unreachable")}
     ok = all(check.ok for check in checks.values())
     return Response(

@@ -16,9 +16,9 @@ from litestar.openapi.spec import (
     Schema,
 )
 
-from api.docs_ui import docs_ui
-from api.schemas import MAX_BODY, ClienteCreate, ClienteUpdate, Problem
-from api.schemas import Schema as BodySchema
+from api.http.docs_ui import docs_ui
+from api.http.schemas import MAX_BODY, ClienteCreate, ClienteUpdate, Problem
+from api.http.schemas import Schema as BodySchema
 from commands.validation import NUMERO_DOCUMENTO
 
 if TYPE_CHECKING:

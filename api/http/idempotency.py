@@ -22,9 +22,9 @@ from litestar import Request, Response
 from litestar.params import HeaderParameter
 
 from api.bootstrap import Services
-from api.errors import PROBLEMS, problem
-from api.openapi import present_only
-from api.writes import readable, write
+from api.http.errors import PROBLEMS, problem
+from api.http.openapi import present_only
+from api.http.writes import readable, write
 from commands import AlreadyAnswered, Answer, Cliente, ClientesError, KeyUse, Steps, Written
 from commands.idempotency import HOUR, KEPT_HOURS, hour_of
 

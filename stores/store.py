@@ -1,12 +1,11 @@
-"""Where the events and the read table live: one class per kind of store.
+"""What every kind of store must provide: the ``Store`` that each package of stores/ implements.
 
-The kind is chosen once, from CLIENTES_DATABASE_URL (api/settings.py). Each
-kind supplies everything that differs between stores: the event store's
-settings for the eventsourcing library (naming this kind's infrastructure
-factory, which also makes the id sequence and the read tables), the named
-locks that keep one projector active, how a process hears of new events and
-of the read table's progress, and how to tell that the store can be used.
-To add a kind of store, add a module here beside sqlite.py and postgres.py.
+A kind of store supplies everything that differs between stores: the event
+store's settings for the eventsourcing library (naming the kind's
+infrastructure factory, which also makes the id sequence and the read tables),
+the named locks that keep one projector active, how a process hears of new
+events and of the read table's progress, how requests read, the errors that
+mean the store cannot be reached, and how to tell that the store can be used.
 """
 
 from __future__ import annotations
@@ -15,13 +14,13 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, ClassVar, cast
 
-from eventsourcing.persistence import ApplicationRecorder
+from eventsourcing.persistence import ApplicationRecorder, PersistenceError
 
 from commands.forgetting import DeleteEvents
 from commands.ids import Sequence
-from projections.listeners import Background
+from projections.background import Background
 from projections.locks import Lock
 from projections.reads import Reads, RecordsEvents, ThreadReads
 from projections.view import ClientesView
@@ -31,6 +30,10 @@ OnPosition = Callable[[int], None]
 
 class StoreUnusable(Exception):
     """The store cannot be used; the message says, in one line, what to fix."""
+
+
+class StoreSettingsError(Exception):
+    """The store's settings cannot be read; the message names the variable to fix."""
 
 
 class MakesReadSide:
@@ -62,6 +65,19 @@ class Store(ABC):
     # How often a request waiting for the read table reads its position again, in
     # case an advance went unreported.
     readable_recheck: float
+    # What reading or writing raises while the store cannot be reached, beside the
+    # library's own PersistenceError: the driver's errors, a pool's timeout.
+    driver_unreachable: ClassVar[tuple[type[Exception], ...]] = ()
+
+    @classmethod
+    @abstractmethod
+    def from_url(cls, url: str, schema: str, password: str | None) -> Store:
+        """The store ``url`` names; raises StoreSettingsError if it cannot be read."""
+
+    @property
+    def unreachable(self) -> tuple[type[Exception], ...]:
+        """The errors that mean the store is away (or refuses to work), not a fault."""
+        return (StoreUnusable, PersistenceError, *self.driver_unreachable)
 
     @abstractmethod
     def check(self) -> None:

@@ -18,8 +18,8 @@ from litestar import Request
 from litestar.plugins.problem_details import ProblemDetailsException
 from litestar.utils.scope.state import ScopeState
 
-from api.errors import invalid_fields, problem
-from api.metrics import COMMANDS
+from api.http.errors import invalid_fields, problem
+from api.http.metrics import COMMANDS
 from commands import FieldError
 from commands.validation import FIELDS, REQUIRED, field_errors
 from projections.envelopes import API_NAMES

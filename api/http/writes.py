@@ -9,8 +9,8 @@ from typing import Any
 import anyio
 
 from api.bootstrap import Services
-from api.errors import ReadSideBehind
-from api.metrics import COMMANDS
+from api.http.errors import ReadSideBehind
+from api.http.metrics import COMMANDS
 from commands import (
     AlreadyAnswered,
     ClienteNotFound,

@@ -30,9 +30,9 @@ from uvicorn.config import Config as ServerConfig
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.server import ServerState
 
-from api.access import record_request
-from api.config import Config
-from api.tokens import too_long
+from api.http.access import record_request
+from api.http.tokens import too_long
+from api.settings import Config
 
 AUTHORIZATION = b"authorization"
 access_log = logging.getLogger("clientes.access")

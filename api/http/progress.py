@@ -10,17 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from eventsourcing.persistence import PersistenceError
-from psycopg import Error as PsycopgError
-from psycopg_pool import PoolTimeout
-
 from api.bootstrap import Services
-from api.stores import StoreUnusable
 
 READ_TABLE = "clientes"  # the projections as /metrics labels them
 PUBLISHER = "redis"
-# What reading a store that is down raises.
-STORE_DOWN = (StoreUnusable, PersistenceError, PsycopgError, PoolTimeout)
 
 
 @dataclass(frozen=True)

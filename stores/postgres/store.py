@@ -9,32 +9,29 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, cast
+from typing import cast
+from urllib.parse import unquote, urlsplit
 from uuid import UUID
 
 import psycopg
-from eventsourcing.persistence import (
-    ApplicationRecorder,
-    InterfaceError,
-    OperationalError,
-    StoredEvent,
-)
-from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore, PostgresFactory
-from eventsourcing.utils import get_topic, retry
-from psycopg import Cursor
+import psycopg_pool
+from eventsourcing.persistence import ApplicationRecorder
+from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.utils import get_topic
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
-from psycopg.rows import DictRow
-from psycopg.sql import SQL, Composed, Identifier, Literal
+from psycopg.sql import SQL, Identifier
 
-from api.stores import MakesReadSide, OnPosition, Store, StoreUnusable
 from commands.forgetting import DeleteEvents
-from commands.idempotency import KeptCounts
-from commands.ids import BLOCK
-from projections.listeners import Background, ChannelListener
-from projections.locks import AdvisoryLock, Lock, advisory_key
-from projections.postgres import PostgresClientesView
-from projections.reads import PoolReads, Reads
+from projections.background import Background
+from projections.locks import Lock
+from projections.reads import Reads
 from projections.view import ClientesView
+from stores.postgres.listener import ChannelListener
+from stores.postgres.locks import AdvisoryLock, advisory_key
+from stores.postgres.read_table import PostgresClientesView
+from stores.postgres.reads import PoolReads
+from stores.postgres.recorder import ClientesPostgresFactory, PostgresEventRecorder
+from stores.store import OnPosition, Store, StoreSettingsError, StoreUnusable
 
 # Whether pg_trgm, which the read table's search indexes use, is there or can be made;
 # and whether the server has it at all.
@@ -46,108 +43,20 @@ TRIGRAMS_USABLE = (
 )
 
 
-class PostgresIdSequence:
-    """A PostgreSQL sequence that steps by a block: one nextval reserves a whole block."""
-
-    def __init__(
-        self, datastore: PostgresDatastore, name: str = "cliente_id_seq", block: int = BLOCK
-    ) -> None:
-        self._datastore = datastore
-        self._sequence = Identifier(datastore.schema, name)
-        self.block = block
-        with self._datastore.transaction(commit=True) as curs:
-            curs.execute(SQL("CREATE SEQUENCE IF NOT EXISTS {} AS bigint").format(self._sequence))
-            # Each nextval then reserves the block that ends at its value: one that
-            # stepped by 1 before goes on past every id it ever gave.
-            curs.execute(
-                SQL("ALTER SEQUENCE {} INCREMENT BY {}").format(self._sequence, Literal(block))
-            )
-
-    # As the library's own recorders do: a pooled connection the server dropped is
-    # replaced and the statement tried again.
-    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
-    def next_block(self) -> int:
-        with self._datastore.get_connection() as conn:
-            row = conn.execute(SQL("SELECT nextval('{}')").format(self._sequence)).fetchone()
-        if row is None:
-            raise LookupError(f"the sequence {self._sequence} gave no value")
-        return int(row["nextval"])
-
-
-class PostgresEventRecorder(PostgresApplicationRecorder):
-    """The library's recorder, sending the events it inserts as a binary array, and
-    counting the answers of idempotency keys they keep (commands/idempotency.py).
-
-    The library's statement takes the events as one array of its composite type,
-    in text (``%s``): psycopg then writes each event's bytes as escaped text, in
-    Python, which costs in proportion to the bytes (39 µs for a keyed create's
-    three events). The same statement with the array in binary (``%b``) costs
-    7 µs. Only the placeholder's format changes.
-    """
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.insert_events_statement = _in_binary(self.insert_events_statement)
-        kept = Identifier(self.datastore.schema, f"{self.events_table_name}_kept_answers")
-        self.sql_create_statements.append(
-            SQL(
-                "CREATE TABLE IF NOT EXISTS {} (actor text, hour bigint, answers bigint NOT NULL,"
-                " PRIMARY KEY (actor, hour))"
-            ).format(kept)
-        )
-        self.count_kept_statement = SQL(
-            "INSERT INTO {} AS k VALUES (%s, %s, %s) ON CONFLICT (actor, hour)"
-            " DO UPDATE SET answers = k.answers + excluded.answers"
-        ).format(kept)
-        self.select_kept_statement = SQL(
-            "SELECT coalesce(sum(answers), 0) AS answers FROM {} WHERE actor = %s AND hour >= %s"
-        ).format(kept)
-        self.forget_kept_statement = SQL("DELETE FROM {} WHERE hour < %s").format(kept)
-
-    def _insert_stored_events(
-        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
-    ) -> None:
-        super()._insert_stored_events(curs, stored_events, **kwargs)
-        # Counted while the table lock is held: no two transactions meet on a row.
-        counts: KeptCounts = kwargs.get("kept_answers", {})
-        if counts:
-            rows = [(actor, hour, n) for (actor, hour), n in sorted(counts.items())]
-            # A cursor of its own: the library reads the inserted positions from ``curs``.
-            with curs.connection.cursor() as counting:
-                counting.executemany(self.count_kept_statement, rows)
-
-    def kept_answers(self, actor: str, since_hour: int) -> int:
-        with self.datastore.get_connection() as conn:
-            row = conn.execute(self.select_kept_statement, (actor, since_hour)).fetchone()
-        return int(row["answers"]) if row else 0
-
-    def forget_kept_answers(self, before_hour: int) -> None:
-        with self.datastore.transaction(commit=True) as curs:
-            curs.execute(self.forget_kept_statement, (before_hour,))
-
-
-def _in_binary(statement: Composed) -> Composed:
-    parts = [
-        SQL(part.as_string(None).replace("unnest(%s::", "unnest(%b::"))
-        if isinstance(part, SQL)
-        else part
-        for part in statement
-    ]
-    if parts == list(statement):
-        raise RuntimeError(f"the library's insert statement has changed: {statement!r}")
-    return Composed(parts)
-
-
-class ClientesPostgresFactory(MakesReadSide, PostgresFactory):
-    """The library's PostgreSQL factory, which also makes the id sequence and the read tables."""
-
-    application_recorder_class = PostgresEventRecorder
-    sequence = PostgresIdSequence
-    table = PostgresClientesView
-
-
 class PostgresStore(Store):
     readable_recheck = 0.25
+    driver_unreachable = (
+        psycopg.OperationalError,
+        psycopg.InterfaceError,
+        psycopg_pool.PoolTimeout,
+    )
+
+    @classmethod
+    def from_url(cls, url: str, schema: str = "public", password: str | None = None) -> Store:
+        params = _postgres_params(url)
+        if password is not None:
+            params["password"] = password
+        return cls(url, params, schema)
 
     def __init__(self, url: str, params: dict[str, str], schema: str) -> None:
         self.url = url
@@ -246,3 +155,35 @@ def _reason(error: psycopg.OperationalError) -> str:
     first_line = (str(error).strip() or type(error).__name__).splitlines()[0]
     gist = first_line.rpartition(" failed: ")[2].removeprefix("FATAL:")
     return " ".join(gist.split())
+
+
+def _postgres_params(url: str) -> dict[str, str]:
+    """libpq's connection parameters from a postgresql:// URL, percent-decoded.
+
+    A password with a raw ``/``, ``?`` or ``#`` ends the URL's user part early:
+    the rest is read as a port, a path or a fragment. Such a URL is refused,
+    never echoed (it holds the password).
+    """
+    unreadable = StoreSettingsError(
+        "CLIENTES_DATABASE_URL cannot be read as postgresql://user:pass@host:port/db: "
+        "percent-encode the password (/ as %2F, # as %23, ? as %3F, @ as %40, % as %25) "
+        "or leave it out of the URL and set CLIENTES_DATABASE_PASSWORD"
+    )
+    try:
+        parts = urlsplit(url)
+        port = parts.port or 5432
+    except ValueError:
+        raise unreadable from None
+    if parts.fragment or ("@" in url and "@" not in parts.netloc):
+        raise unreadable
+    if not parts.path.strip("/"):
+        raise StoreSettingsError(
+            "CLIENTES_DATABASE_URL must name the database: postgresql://.../db"
+        )
+    return {
+        "host": parts.hostname or "127.0.0.1",
+        "port": str(port),
+        "user": unquote(parts.username or "postgres"),
+        "password": unquote(parts.password or ""),
+        "dbname": unquote(parts.path.strip("/")),
+    }

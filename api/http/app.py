@@ -16,21 +16,21 @@ from litestar.di import Provide
 from litestar.plugins.problem_details import ProblemDetailsPlugin
 
 from api import logs
-from api.access import observed
-from api.auth import jwt_auth, require_scope
 from api.bootstrap import Services, bootstrap
-from api.clientes import ClienteController
-from api.docs_ui import docs_assets
-from api.errors import problem_details
-from api.events import EventController, streams_end_on_stop_signal
-from api.health import health, ready
-from api.history import ClienteHistoryController
-from api.methods import head_and_allow
-from api.metrics import metrics
-from api.openapi import StrictSchemas, openapi_config
-from api.request_ids import HEADER as REQUEST_ID
-from api.schemas import MAX_BODY
-from api.security_headers import security_headers
+from api.http.access import observed
+from api.http.auth import jwt_auth, require_scope
+from api.http.clientes import ClienteController
+from api.http.docs_ui import docs_assets
+from api.http.errors import problem_details
+from api.http.events import EventController, streams_end_on_stop_signal
+from api.http.health import health, ready
+from api.http.history import ClienteHistoryController
+from api.http.methods import head_and_allow
+from api.http.metrics import metrics
+from api.http.openapi import StrictSchemas, openapi_config
+from api.http.request_ids import HEADER as REQUEST_ID
+from api.http.schemas import MAX_BODY
+from api.http.security_headers import security_headers
 from api.settings import Settings
 
 GC_THRESHOLD = 10_000  # objects made before the cycle collector looks (Python 3.11: 700)
@@ -86,7 +86,7 @@ def create_app(settings: Settings | None = None, *, projector: bool | None = Non
         lifespan=[lifespan],
         dependencies={"services": Provide(provide_services, sync_to_thread=False)},
         on_app_init=[jwt_auth(settings).on_app_init],
-        plugins=[ProblemDetailsPlugin(problem_details), StrictSchemas()],
+        plugins=[ProblemDetailsPlugin(problem_details(settings.store)), StrictSchemas()],
         request_max_body_size=MAX_BODY,
         openapi_config=openapi_config(version("clientes")),
         cors_config=cors(settings.cors_origins),

@@ -16,20 +16,18 @@ from typing import Annotated, Any
 
 import anyio
 import msgspec
-import psycopg
-from eventsourcing.persistence import PersistenceError
 from litestar import Controller, Request, get
 from litestar.di import NamedDependency
 from litestar.params import HeaderParameter, QueryParameter
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 
-from api.auth import Actor
 from api.bootstrap import Services
-from api.errors import problem
-from api.numbers import INT64_DIGITS, MAX_INT64, int64
-from api.openapi import present_only, problems
-from api.stream_slots import Slot
-from api.tokens import ClientesToken
+from api.http.auth import Actor
+from api.http.errors import problem
+from api.http.numbers import INT64_DIGITS, MAX_INT64, int64
+from api.http.openapi import present_only, problems
+from api.http.stream_slots import Slot
+from api.http.tokens import ClientesToken
 from projections.envelopes import Envelope
 from projections.feed import read_feed
 from projections.watermark import Watermark
@@ -160,7 +158,7 @@ async def follow(
                     STREAM_BATCH,
                     head.position,
                 )
-            except (PersistenceError, psycopg.Error) as error:
+            except services.store.unreachable as error:
                 # The client reconnects with Last-Event-ID and resumes once the store is back.
                 logger.warning("An event stream ended: the store failed: %s", error)
                 return
