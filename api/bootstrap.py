@@ -12,6 +12,7 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 
 import anyio
 import redis
@@ -24,7 +25,7 @@ from redis.retry import Retry
 from api.http.stream_slots import StreamSlots
 from api.settings import Settings
 from api.workers import shared_directory
-from commands import Clientes, Steps, Written
+from commands import Clientes, Command, Written
 from projections import ClientesProjection, ClientesView, Projector, Watermark, open_view
 from projections.background import Background
 from projections.batches import Batcher
@@ -33,8 +34,6 @@ from projections.publisher import RedisPublisher
 from projections.reads import Reads
 from projections.stall import StallWatch
 from stores import Store
-
-Command = Callable[[], Steps[Written]]  # a command with its arguments, to be run
 
 
 @dataclass
@@ -117,17 +116,17 @@ def command_batcher(clientes: Clientes) -> Batcher[Command, Written]:
     """The commands that requests ask for together, run together in one worker thread."""
 
     async def run(commands: list[Command]) -> list[Written | Exception]:
-        return await anyio.to_thread.run_sync(clientes.committer.run_together, commands)
+        steps = [partial(clientes.steps, command) for command in commands]
+        return await anyio.to_thread.run_sync(clientes.committer.run_together, steps)
 
     return Batcher(run)
 
 
-def prepare_store(settings: Settings) -> None:
+def prepare_store(store: Store) -> None:
     """Checks that the store can be used, and creates the tables it lacks.
 
     Raises StoreUnusable, naming what to fix, instead of a traceback later.
     """
-    store = settings.store
     store.check()
     with store.creating_tables():
         Clientes(env=store.env).close()

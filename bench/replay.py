@@ -26,6 +26,7 @@ from typing import Any
 import psycopg
 from eventsourcing.persistence import Tracking
 
+from api.bootstrap import prepare_store
 from bench.database import SERVER_URL, conninfo
 from bench.reading import read_all
 from bench.servers import ROOT
@@ -110,9 +111,8 @@ def store(kind: str, workdir: Path) -> Iterator[Store]:
 
 @contextmanager
 def opened(chosen: Store) -> Iterator[Clientes]:
-    with chosen.creating_tables():
-        clientes = Clientes(env=chosen.env)
-        open_view(chosen.env).close()
+    prepare_store(chosen)
+    clientes = Clientes(env=chosen.env)
     try:
         yield clientes
     finally:

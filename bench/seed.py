@@ -20,12 +20,12 @@ import msgspec
 import psycopg
 from eventsourcing.postgres import PostgresApplicationRecorder
 
+from api.bootstrap import prepare_store
 from bench.database import conninfo
 from commands import Cliente, Clientes, validate
 from commands.cliente import cliente_aggregate_id
 from commands.codigo import CodigoIndex, normalise_codigo
 from commands.schema import SCHEMA_VERSION
-from projections import open_view
 from stores import store_from_url
 
 ACTOR = "bench"
@@ -114,10 +114,8 @@ class Templates:
 def open_store(url: str) -> Clientes:
     """The application on ``url``, its tables and the read table created."""
     store = store_from_url(url)
-    with store.creating_tables():
-        clientes = Clientes(env=store.env)
-        open_view(store.env).close()
-    return clientes
+    prepare_store(store)
+    return Clientes(env=store.env)
 
 
 def add_clientes(url: str, count: int) -> range:

@@ -2,6 +2,7 @@
 
 from commands.application import Clientes, TooMuchContention, Written
 from commands.cliente import (
+    CLIENTE_EVENTS,
     Cliente,
     ClienteCreated,
     ClienteDeactivated,
@@ -20,9 +21,11 @@ from commands.errors import (
     VersionNotFound,
 )
 from commands.idempotency import AlreadyAnswered, Answer, KeyReused, KeyUse
+from commands.messages import Command, CreateCliente, DeactivateCliente, UpdateCliente
 from commands.validation import ClienteDatos, validate
 
 __all__ = [
+    "CLIENTE_EVENTS",
     "AlreadyAnswered",
     "Answer",
     "Cliente",
@@ -35,11 +38,15 @@ __all__ = [
     "Clientes",
     "ClientesError",
     "CodigoTaken",
+    "Command",
+    "CreateCliente",
+    "DeactivateCliente",
     "FieldError",
     "KeyReused",
     "KeyUse",
     "Steps",
     "TooMuchContention",
+    "UpdateCliente",
     "ValidationFailed",
     "VersionMismatch",
     "VersionNotFound",

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, assert_never
 from uuid import UUID
 
 import msgspec
@@ -13,7 +13,7 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, Recording
 from eventsourcing.utils import EnvType, get_topic
 
-from commands.cliente import Cliente, ClienteEvent, cliente_aggregate_id
+from commands.cliente import Cliente, cliente_aggregate_id
 from commands.codigo import CodigoIndex, normalise_codigo
 from commands.committer import Committer, Steps
 from commands.errors import (
@@ -26,6 +26,7 @@ from commands.errors import (
 from commands.idempotency import KeyedAnswer, KeyUse, kept_answers
 from commands.ids import ids_for
 from commands.keys import Keys
+from commands.messages import Command, CreateCliente, DeactivateCliente, UpdateCliente
 from commands.transcoding import MsgspecJSONTranscoder
 from commands.validation import validate
 
@@ -76,100 +77,67 @@ class Clientes(Application[UUID]):
         self.keys = Keys(self.events)
         self.on_recorded: list[Callable[[int], None]] = []
 
-    def create_cliente(
-        self, fields: Mapping[str, str | None], actor: str, key: KeyUse | None = None
-    ) -> Written:
-        """Records a new Cliente, claiming its code."""
-        return self.committer.run(self.creating(fields, actor, key))
+    def execute(self, command: Command) -> Written:
+        """Runs ``command`` in this thread, its change recorded with those of the commands
+        other threads run meanwhile (the committer's ``run``)."""
+        return self.committer.run(self.steps(command))
 
-    def update_cliente(
-        self,
-        cliente_id: int,
-        changes: Mapping[str, str | None],
-        actor: str,
-        expected_versions: Collection[int] | None = None,
-        key: KeyUse | None = None,
-    ) -> Written:
-        """Applies a partial change, validated on the merged result."""
-        return self.committer.run(self.updating(cliente_id, changes, actor, expected_versions, key))
+    def steps(self, command: Command) -> Steps[Written]:
+        """The steps of ``command``, for the committer to run: the one place that
+        dispatches commands to their handlers."""
+        match command:
+            case CreateCliente():
+                return self.create(command)
+            case UpdateCliente():
+                return self.update(command)
+            case DeactivateCliente():
+                return self.deactivate(command)
+            case _:
+                assert_never(command)
 
-    def deactivate_cliente(
-        self,
-        cliente_id: int,
-        actor: str,
-        expected_versions: Collection[int] | None = None,
-        key: KeyUse | None = None,
-    ) -> Written:
-        """Deactivates a Cliente; its code stays taken."""
-        return self.committer.run(self.deactivating(cliente_id, actor, expected_versions, key))
-
-    # The commands as steps (commands/committer.py), for the committer to run.
-
-    def creating(
-        self, fields: Mapping[str, str | None], actor: str, key: KeyUse | None = None
-    ) -> Steps[Written]:
-        """create_cliente's steps.
-
-        The first attempt claims the code as new, with no lookup: the store
-        refuses the claim if the code has an index already. Only then is the
-        index read, to tell a taken code from one that was released.
+    def create(self, command: CreateCliente) -> Steps[Written]:
+        """The first attempt claims the code as new, with no lookup: the store refuses
+        the claim if the code has an index already. Only then is the index read, to
+        tell a taken code from one that was released.
         """
-        datos = validate(fields)
+        datos = validate(command.fields)
         looked_up = False
 
         def attempt() -> Decision:
             nonlocal looked_up
             index = self._free_index(datos.codigo_cliente) if looked_up else None
             looked_up = True
-            cliente = Cliente.register(self.ids.next_id(), datos, actor)
+            cliente = Cliente.register(self.ids.next_id(), datos, command.actor)
             return Decision(cliente, self._claim(index, datos.codigo_cliente, cliente))
 
-        return self._retrying(attempt, key)
+        return self._retrying(attempt, command.key)
 
-    def updating(
-        self,
-        cliente_id: int,
-        changes: Mapping[str, str | None],
-        actor: str,
-        expected_versions: Collection[int] | None = None,
-        key: KeyUse | None = None,
-    ) -> Steps[Written]:
-        """update_cliente's steps.
-
-        A write that loses a race is retried on the fresh state, so a partial
-        update never undoes another writer's change.
-        """
+    def update(self, command: UpdateCliente) -> Steps[Written]:
+        """A write that loses a race is retried on the fresh state, so a partial update
+        never undoes another writer's change."""
 
         def attempt() -> Decision:
-            cliente = self.get_vigente(cliente_id, expected_versions)
-            datos = validate({**msgspec.structs.asdict(cliente.datos), **changes})
+            cliente = self.get_vigente(command.cliente_id, command.expected_versions)
+            datos = validate({**msgspec.structs.asdict(cliente.datos), **command.changes})
             old_codigo = cliente.datos.codigo_cliente
-            if not cliente.update(datos, actor):
+            if not cliente.update(datos, command.actor):
                 return Decision(cliente, changed=False)
             if normalise_codigo(old_codigo) == normalise_codigo(datos.codigo_cliente):
                 return Decision(cliente)
-            index = self._free_index(datos.codigo_cliente, cliente_id)
+            index = self._free_index(datos.codigo_cliente, command.cliente_id)
             old_index: CodigoIndex = self.repository.get(CodigoIndex.create_id(old_codigo))
             old_index.release()
             return Decision(cliente, self._claim(index, datos.codigo_cliente, cliente), old_index)
 
-        return self._retrying(attempt, key)
+        return self._retrying(attempt, command.key)
 
-    def deactivating(
-        self,
-        cliente_id: int,
-        actor: str,
-        expected_versions: Collection[int] | None = None,
-        key: KeyUse | None = None,
-    ) -> Steps[Written]:
-        """deactivate_cliente's steps."""
-
+    def deactivate(self, command: DeactivateCliente) -> Steps[Written]:
         def attempt() -> Decision:
-            cliente = self.get_vigente(cliente_id, expected_versions)
-            cliente.deactivate(actor)
+            cliente = self.get_vigente(command.cliente_id, command.expected_versions)
+            cliente.deactivate(command.actor)
             return Decision(cliente)
 
-        return self._retrying(attempt, key)
+        return self._retrying(attempt, command.key)
 
     def get_cliente(self, cliente_id: int, version: int | None = None) -> Cliente:
         """A Cliente as it is now, or as it was at ``version``, vigente or not."""
@@ -189,17 +157,6 @@ class Clientes(Application[UUID]):
         if cliente.version != version:
             raise VersionNotFound(cliente_id, version)
         return cliente
-
-    def history(
-        self, cliente_id: int, after_version: int = 0, limit: int | None = None
-    ) -> list[ClienteEvent]:
-        """The Cliente's events, oldest first, after ``after_version``."""
-        aggregate_id = cliente_aggregate_id(cliente_id)
-        after = min(after_version, MAX_VERSION)
-        events = list(self.events.get(aggregate_id, gt=after, limit=limit))
-        if not events and not list(self.events.get(aggregate_id, limit=1)):
-            raise ClienteNotFound(cliente_id)
-        return events  # type: ignore[return-value]  # a Cliente's stream holds Cliente events
 
     def get_vigente(
         self, cliente_id: int, expected_versions: Collection[int] | None = None

@@ -7,7 +7,7 @@ who caused it, so that projections and subscribers need nothing but the event.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, get_args
 from uuid import UUID, uuid5
 
 import msgspec
@@ -104,3 +104,4 @@ ClienteCreated = Cliente.ClienteCreated
 ClienteUpdated = Cliente.ClienteUpdated
 ClienteDeactivated = Cliente.ClienteDeactivated
 ClienteEvent = ClienteCreated | ClienteUpdated | ClienteDeactivated
+CLIENTE_EVENTS: tuple[type[ClienteEvent], ...] = get_args(ClienteEvent)  # the classes, in order

@@ -12,7 +12,7 @@ from typing import Any
 
 import msgspec
 
-from commands import ClienteCreated, ClienteDeactivated, ClienteEvent, ClienteUpdated
+from commands import CLIENTE_EVENTS, ClienteCreated, ClienteEvent, ClienteUpdated
 from commands.validation import FIELDS
 
 
@@ -37,7 +37,7 @@ class Envelope(msgspec.Struct, rename="camel", kw_only=True, frozen=True):
 
 
 def is_cliente_event(domain_event: Any) -> bool:
-    return isinstance(domain_event, ClienteCreated | ClienteUpdated | ClienteDeactivated)
+    return isinstance(domain_event, CLIENTE_EVENTS)
 
 
 def event_data(domain_event: ClienteEvent) -> dict[str, str | None]:

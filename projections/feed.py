@@ -12,10 +12,10 @@ from typing import Any
 from eventsourcing.persistence import ApplicationRecorder, Mapper
 from eventsourcing.utils import get_topic
 
-from commands import ClienteCreated, ClienteDeactivated, ClienteUpdated
+from commands import CLIENTE_EVENTS
 from projections.envelopes import Envelope, envelope
 
-CLIENTE_TOPICS = [get_topic(cls) for cls in (ClienteCreated, ClienteUpdated, ClienteDeactivated)]
+CLIENTE_TOPICS = [get_topic(cls) for cls in CLIENTE_EVENTS]
 
 
 @dataclass(frozen=True)

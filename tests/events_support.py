@@ -9,7 +9,7 @@ from typing import Any
 import msgspec
 import redis
 
-from commands import Clientes
+from commands import Clientes, CreateCliente, DeactivateCliente, UpdateCliente
 from projections.feed import read_feed
 from projections.publisher import ENVELOPE_FIELD
 from tests.support import fields
@@ -21,14 +21,14 @@ def write_script(clientes: Clientes) -> list[Summary]:
     """Creates, updates (a code change among them) and deactivates; ends with a create,
     so that the last stored event is the code index's. Returns what each Cliente event
     should say, in order."""
-    a = clientes.create_cliente(fields(), "ana").cliente.cliente_id
-    b = clientes.create_cliente(fields(), "ana").cliente.cliente_id
-    clientes.update_cliente(a, {"email": "a@example.com", "telefono": "987654321"}, "luis")
-    clientes.update_cliente(b, {"codigo_cliente": f"MOVED-{b}"}, "luis")
-    clientes.deactivate_cliente(a, "rosa")
-    clientes.update_cliente(b, {"nombre": "Otra Persona"}, "luis")
-    clientes.deactivate_cliente(b, "rosa")
-    c = clientes.create_cliente(fields(), "ana").cliente.cliente_id
+    a = clientes.execute(CreateCliente(fields(), "ana")).cliente.cliente_id
+    b = clientes.execute(CreateCliente(fields(), "ana")).cliente.cliente_id
+    clientes.execute(UpdateCliente(a, {"email": "a@example.com", "telefono": "987654321"}, "luis"))
+    clientes.execute(UpdateCliente(b, {"codigo_cliente": f"MOVED-{b}"}, "luis"))
+    clientes.execute(DeactivateCliente(a, "rosa"))
+    clientes.execute(UpdateCliente(b, {"nombre": "Otra Persona"}, "luis"))
+    clientes.execute(DeactivateCliente(b, "rosa"))
+    c = clientes.execute(CreateCliente(fields(), "ana")).cliente.cliente_id
     return [
         ("ClienteCreated", a, 1, "ana"),
         ("ClienteCreated", b, 1, "ana"),

@@ -19,6 +19,9 @@ from commands import (
     Clientes,
     ClienteUpdated,
     CodigoTaken,
+    CreateCliente,
+    DeactivateCliente,
+    UpdateCliente,
     ValidationFailed,
     VersionMismatch,
     cliente_aggregate_id,
@@ -43,7 +46,7 @@ class TestCreate:
     def test_records_the_cliente_with_its_actor_and_a_utc_timestamp(
         self, clientes: Clientes
     ) -> None:
-        written = clientes.create_cliente(fields(nombre=" Rosa "), "alice")
+        written = clientes.execute(CreateCliente(fields(nombre=" Rosa "), "alice"))
         assert written.cliente.version == 1
         assert written.cliente.datos.nombre == "Rosa"
         assert written.position == head(clientes)
@@ -57,33 +60,35 @@ class TestCreate:
     def test_refuses_a_taken_code_whatever_its_case_and_records_nothing(
         self, clientes: Clientes
     ) -> None:
-        clientes.create_cliente(fields(codigo_cliente="Abc"), "alice")
+        clientes.execute(CreateCliente(fields(codigo_cliente="Abc"), "alice"))
         before = head(clientes)
         with pytest.raises(CodigoTaken):
-            clientes.create_cliente(fields(codigo_cliente="aBC"), "bob")
+            clientes.execute(CreateCliente(fields(codigo_cliente="aBC"), "bob"))
         assert head(clientes) == before
 
     def test_refuses_invalid_fields_and_records_nothing(self, clientes: Clientes) -> None:
         with pytest.raises(ValidationFailed):
-            clientes.create_cliente(fields(numero_documento="1"), "alice")
+            clientes.execute(CreateCliente(fields(numero_documento="1"), "alice"))
         assert head(clientes) == 0
 
     def test_ids_are_never_reused(self, clientes: Clientes) -> None:
-        first = clientes.create_cliente(fields(codigo_cliente="X1"), "a").cliente.cliente_id
+        first = clientes.execute(CreateCliente(fields(codigo_cliente="X1"), "a")).cliente.cliente_id
         with pytest.raises(CodigoTaken):
-            clientes.create_cliente(fields(codigo_cliente="X1"), "a")
-        clientes.deactivate_cliente(first, "a")
-        second = clientes.create_cliente(fields(), "a").cliente.cliente_id
+            clientes.execute(CreateCliente(fields(codigo_cliente="X1"), "a"))
+        clientes.execute(DeactivateCliente(first, "a"))
+        second = clientes.execute(CreateCliente(fields(), "a")).cliente.cliente_id
         assert second > first
 
 
 class TestUpdate:
     def test_records_only_the_changed_fields(self, clientes: Clientes) -> None:
-        cliente_id = clientes.create_cliente(fields(), "alice").cliente.cliente_id
-        written = clientes.update_cliente(
-            cliente_id,
-            {"nombre": "Rosa", "email": "r@example.com", "tipo_cliente": "PERSONA"},
-            "bob",
+        cliente_id = clientes.execute(CreateCliente(fields(), "alice")).cliente.cliente_id
+        written = clientes.execute(
+            UpdateCliente(
+                cliente_id,
+                {"nombre": "Rosa", "email": "r@example.com", "tipo_cliente": "PERSONA"},
+                "bob",
+            )
         )
         assert written.cliente.version == 2
         updated = history(clientes, cliente_id)[-1]
@@ -92,44 +97,54 @@ class TestUpdate:
         assert updated.actor == "bob"
 
     def test_records_nothing_when_nothing_changes(self, clientes: Clientes) -> None:
-        cliente_id = clientes.create_cliente(fields(nombre="Rosa"), "alice").cliente.cliente_id
+        cliente_id = clientes.execute(
+            CreateCliente(fields(nombre="Rosa"), "alice")
+        ).cliente.cliente_id
         before = head(clientes)
-        written = clientes.update_cliente(cliente_id, {"nombre": " Rosa "}, "bob")
+        written = clientes.execute(UpdateCliente(cliente_id, {"nombre": " Rosa "}, "bob"))
         assert written.position is None
         assert written.cliente.version == 1
         assert head(clientes) == before
 
     def test_validates_the_merged_result(self, clientes: Clientes) -> None:
-        cliente_id = clientes.create_cliente(fields(tipo_documento="DNI"), "a").cliente.cliente_id
+        cliente_id = clientes.execute(
+            CreateCliente(fields(tipo_documento="DNI"), "a")
+        ).cliente.cliente_id
         with pytest.raises(ValidationFailed) as failure:
-            clientes.update_cliente(cliente_id, {"tipo_documento": "RUC"}, "a")
+            clientes.execute(UpdateCliente(cliente_id, {"tipo_documento": "RUC"}, "a"))
         assert [e.field for e in failure.value.errors] == ["numero_documento"]
 
     def test_a_changed_code_frees_the_old_one_and_claims_the_new_one(
         self, clientes: Clientes
     ) -> None:
-        first = clientes.create_cliente(fields(codigo_cliente="OLD"), "a").cliente.cliente_id
-        clientes.update_cliente(first, {"codigo_cliente": "NEW"}, "a")
-        clientes.create_cliente(fields(codigo_cliente="old"), "b")
+        first = clientes.execute(
+            CreateCliente(fields(codigo_cliente="OLD"), "a")
+        ).cliente.cliente_id
+        clientes.execute(UpdateCliente(first, {"codigo_cliente": "NEW"}, "a"))
+        clientes.execute(CreateCliente(fields(codigo_cliente="old"), "b"))
         with pytest.raises(CodigoTaken):
-            clientes.create_cliente(fields(codigo_cliente="new"), "b")
+            clientes.execute(CreateCliente(fields(codigo_cliente="new"), "b"))
         with pytest.raises(CodigoTaken):
-            clientes.update_cliente(first, {"codigo_cliente": "OLD"}, "a")
+            clientes.execute(UpdateCliente(first, {"codigo_cliente": "OLD"}, "a"))
 
     def test_a_freed_code_can_be_taken_back_by_its_first_holder(self, clientes: Clientes) -> None:
-        cliente_id = clientes.create_cliente(fields(codigo_cliente="A"), "a").cliente.cliente_id
-        clientes.update_cliente(cliente_id, {"codigo_cliente": "B"}, "a")
-        written = clientes.update_cliente(cliente_id, {"codigo_cliente": "a"}, "a")
+        cliente_id = clientes.execute(
+            CreateCliente(fields(codigo_cliente="A"), "a")
+        ).cliente.cliente_id
+        clientes.execute(UpdateCliente(cliente_id, {"codigo_cliente": "B"}, "a"))
+        written = clientes.execute(UpdateCliente(cliente_id, {"codigo_cliente": "a"}, "a"))
         assert written.cliente.datos.codigo_cliente == "a"
 
     def test_an_unexpected_version_is_refused(self, clientes: Clientes) -> None:
-        cliente_id = clientes.create_cliente(fields(), "a").cliente.cliente_id
-        clientes.update_cliente(cliente_id, {"nombre": "Dos"}, "a", expected_versions={1})
+        cliente_id = clientes.execute(CreateCliente(fields(), "a")).cliente.cliente_id
+        clientes.execute(UpdateCliente(cliente_id, {"nombre": "Dos"}, "a", expected_versions={1}))
         with pytest.raises(VersionMismatch):
-            clientes.update_cliente(cliente_id, {"nombre": "Tres"}, "a", expected_versions={1})
+            clientes.execute(
+                UpdateCliente(cliente_id, {"nombre": "Tres"}, "a", expected_versions={1})
+            )
 
     def test_concurrent_partial_updates_are_all_kept(self, clientes: Clientes) -> None:
-        cliente_id = clientes.create_cliente(fields(), "a").cliente.cliente_id
+        cliente_id = clientes.execute(CreateCliente(fields(), "a")).cliente.cliente_id
         changes = [
             {"direccion": "Av. Arequipa 123"},
             {"telefono": "987654321"},
@@ -141,7 +156,7 @@ class TestUpdate:
 
         def update(change: dict[str, str | None]) -> None:
             barrier.wait()
-            clientes.update_cliente(cliente_id, change, "writer")
+            clientes.execute(UpdateCliente(cliente_id, change, "writer"))
 
         threads = [threading.Thread(target=update, args=(c,)) for c in changes]
         for thread in threads:
@@ -160,35 +175,37 @@ class TestUpdate:
 
 class TestDeactivate:
     def test_records_the_deactivation_and_keeps_the_code_taken(self, clientes: Clientes) -> None:
-        cliente_id = clientes.create_cliente(fields(codigo_cliente="KEEP"), "a").cliente.cliente_id
-        written = clientes.deactivate_cliente(cliente_id, "carol")
+        cliente_id = clientes.execute(
+            CreateCliente(fields(codigo_cliente="KEEP"), "a")
+        ).cliente.cliente_id
+        written = clientes.execute(DeactivateCliente(cliente_id, "carol"))
         assert written.cliente.vigente is False
         assert written.cliente.version == 2
         deactivated = history(clientes, cliente_id)[-1]
         assert isinstance(deactivated, ClienteDeactivated)
         assert deactivated.actor == "carol"
         with pytest.raises(CodigoTaken):
-            clientes.create_cliente(fields(codigo_cliente="keep"), "b")
+            clientes.execute(CreateCliente(fields(codigo_cliente="keep"), "b"))
 
     def test_a_deactivated_cliente_takes_no_more_commands(self, clientes: Clientes) -> None:
-        cliente_id = clientes.create_cliente(fields(), "a").cliente.cliente_id
-        clientes.deactivate_cliente(cliente_id, "a")
+        cliente_id = clientes.execute(CreateCliente(fields(), "a")).cliente.cliente_id
+        clientes.execute(DeactivateCliente(cliente_id, "a"))
         with pytest.raises(ClienteNotFound):
-            clientes.update_cliente(cliente_id, {"nombre": "X"}, "a")
+            clientes.execute(UpdateCliente(cliente_id, {"nombre": "X"}, "a"))
         with pytest.raises(ClienteNotFound):
-            clientes.deactivate_cliente(cliente_id, "a")
+            clientes.execute(DeactivateCliente(cliente_id, "a"))
 
     def test_its_past_states_stay_readable(self, clientes: Clientes) -> None:
-        cliente_id = clientes.create_cliente(fields(nombre="Uno"), "a").cliente.cliente_id
-        clientes.update_cliente(cliente_id, {"nombre": "Dos"}, "a")
-        clientes.deactivate_cliente(cliente_id, "a")
+        cliente_id = clientes.execute(CreateCliente(fields(nombre="Uno"), "a")).cliente.cliente_id
+        clientes.execute(UpdateCliente(cliente_id, {"nombre": "Dos"}, "a"))
+        clientes.execute(DeactivateCliente(cliente_id, "a"))
         assert clientes.get_cliente(cliente_id, version=1).datos.nombre == "Uno"
         assert clientes.get_cliente(cliente_id, version=2).vigente is True
         assert clientes.get_cliente(cliente_id).vigente is False
 
     def test_an_unknown_cliente_is_not_found(self, clientes: Clientes) -> None:
         with pytest.raises(ClienteNotFound):
-            clientes.deactivate_cliente(404, "a")
+            clientes.execute(DeactivateCliente(404, "a"))
 
 
 def lose_the_first_answer(clientes: Clientes) -> list[int]:
@@ -214,7 +231,7 @@ def test_a_create_whose_commit_went_unconfirmed_answers_with_what_it_recorded(
 ) -> None:
     """Not "code taken" by itself: the create finds its own events recorded."""
     made = lose_the_first_answer(clientes)
-    written = clientes.create_cliente(fields(codigo_cliente="LOST-1"), "tester")
+    written = clientes.execute(CreateCliente(fields(codigo_cliente="LOST-1"), "tester"))
     assert made, "the recording was made and its answer lost"
     assert written.position == made[0]
     assert clientes.get_cliente(written.cliente.cliente_id).datos.codigo_cliente == "LOST-1"
@@ -226,14 +243,14 @@ def test_a_deactivation_or_conditional_update_whose_commit_went_unconfirmed_succ
     clientes: Clientes,
 ) -> None:
     """Not 404 or 412 for a change the command itself made."""
-    first = clientes.create_cliente(fields(), "tester").cliente.cliente_id
-    second = clientes.create_cliente(fields(), "tester").cliente.cliente_id
+    first = clientes.execute(CreateCliente(fields(), "tester")).cliente.cliente_id
+    second = clientes.execute(CreateCliente(fields(), "tester")).cliente.cliente_id
     made = lose_the_first_answer(clientes)
-    updated = clientes.update_cliente(first, {"direccion": "Jr. Lampa 1"}, "tester", {1})
+    updated = clientes.execute(UpdateCliente(first, {"direccion": "Jr. Lampa 1"}, "tester", {1}))
     assert updated.position == made[0]
     assert updated.cliente.version == 2
     made.clear()
-    deactivated = clientes.deactivate_cliente(second, "tester", {1})
+    deactivated = clientes.execute(DeactivateCliente(second, "tester", {1}))
     assert deactivated.position == made[0]
     assert not clientes.get_cliente(second).vigente
     assert [len(history(clientes, i)) for i in (first, second)] == [2, 2]
@@ -245,8 +262,10 @@ def test_an_event_comes_back_from_the_store_as_it_was_recorded_whatever_its_text
     """PostgreSQL takes the events as one binary array (api/stores/postgres.py): text that an
     array's or a record's text form would have to escape is stored as it was."""
     awkward = 'Ñandú "Kuña" \\ {a,b} (c,d) \' ; NULL 日本 \U0001f600'
-    written = clientes.create_cliente(
-        fields(nombre=awkward, direccion=awkward[::-1], contacto_representante="NULL"), "ana"
+    written = clientes.execute(
+        CreateCliente(
+            fields(nombre=awkward, direccion=awkward[::-1], contacto_representante="NULL"), "ana"
+        )
     )
     created = history(clientes, written.cliente.cliente_id)[0]
     assert isinstance(created, ClienteCreated)

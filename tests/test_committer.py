@@ -14,7 +14,15 @@ import pytest
 from eventsourcing.persistence import IntegrityError, Notification, Recording
 
 from api.bootstrap import Services
-from commands import Clientes, CodigoTaken, ValidationFailed, VersionMismatch, Written
+from commands import (
+    Clientes,
+    CodigoTaken,
+    CreateCliente,
+    UpdateCliente,
+    ValidationFailed,
+    VersionMismatch,
+    Written,
+)
 from commands.committer import Committer
 from tests.support import fields
 
@@ -140,9 +148,9 @@ class TestCommitter:
 
 def taken_and_changed(clientes: Clientes) -> tuple[Written, Written]:
     """A Cliente holding the code TAKEN, and one at version 2; the committer gated."""
-    taken = clientes.create_cliente(fields(codigo_cliente="TAKEN"), "ana")
-    changed = clientes.create_cliente(fields(), "ana")
-    clientes.update_cliente(changed.cliente.cliente_id, {"nombre": "Otra"}, "ana")
+    taken = clientes.execute(CreateCliente(fields(codigo_cliente="TAKEN"), "ana"))
+    changed = clientes.execute(CreateCliente(fields(), "ana"))
+    clientes.execute(UpdateCliente(changed.cliente.cliente_id, {"nombre": "Otra"}, "ana"))
     return taken, changed
 
 
@@ -161,13 +169,13 @@ def test_in_one_batch_a_taken_code_a_stale_version_and_a_new_cliente_each_get_th
     clientes: Clientes = services.clientes
     taken, changed = taken_and_changed(clientes)
     gate = gated(clientes, opened=False)
-    holding = pool.submit(clientes.create_cliente, fields(), "ana")
+    holding = pool.submit(clientes.execute, CreateCliente(fields(), "ana"))
     assert gate.entered.wait(5)
-    duplicate = pool.submit(clientes.create_cliente, fields(codigo_cliente="taken"), "luis")
-    fresh = pool.submit(clientes.create_cliente, fields(), "luis")
+    duplicate = pool.submit(clientes.execute, CreateCliente(fields(codigo_cliente="taken"), "luis"))
+    fresh = pool.submit(clientes.execute, CreateCliente(fields(), "luis"))
     queued(clientes.committer, 2)
     stale = pool.submit(
-        clientes.update_cliente, changed.cliente.cliente_id, {"nombre": "X"}, "rosa", {1}
+        clientes.execute, UpdateCliente(changed.cliente.cliente_id, {"nombre": "X"}, "rosa", {1})
     )
     gate.opened.set()
     assert isinstance(holding.result(10), Written)
@@ -190,7 +198,7 @@ class TestRunTogether:
         clientes: Clientes = services.clientes
         gate = gated(clientes, opened=True)
         outcomes = clientes.committer.run_together(
-            [partial(clientes.creating, fields(), "ana") for _ in range(5)]
+            [partial(clientes.steps, CreateCliente(fields(), "ana")) for _ in range(5)]
         )
         assert all(isinstance(outcome, Written) for outcome in outcomes)
         assert gate.batches == [10]  # each create's Cliente and its code's index
@@ -203,13 +211,14 @@ class TestRunTogether:
         gate = gated(clientes, opened=True)
         duplicate, stale, fresh, twin, invalid = clientes.committer.run_together(
             [
-                partial(clientes.creating, fields(codigo_cliente="taken"), "luis"),
+                partial(clientes.steps, CreateCliente(fields(codigo_cliente="taken"), "luis")),
                 partial(
-                    clientes.updating, changed.cliente.cliente_id, {"nombre": "X"}, "rosa", {1}
+                    clientes.steps,
+                    UpdateCliente(changed.cliente.cliente_id, {"nombre": "X"}, "rosa", {1}),
                 ),
-                partial(clientes.creating, fields(codigo_cliente="NEW-1"), "luis"),
-                partial(clientes.creating, fields(codigo_cliente="new-1"), "rosa"),
-                partial(clientes.creating, fields(nombre=""), "rosa"),
+                partial(clientes.steps, CreateCliente(fields(codigo_cliente="NEW-1"), "luis")),
+                partial(clientes.steps, CreateCliente(fields(codigo_cliente="new-1"), "rosa")),
+                partial(clientes.steps, CreateCliente(fields(nombre=""), "rosa")),
             ]
         )
         assert isinstance(duplicate, CodigoTaken)
@@ -236,8 +245,10 @@ class TestRunTogether:
 
         clientes.committer = Committer(flaky)
         failed = clientes.committer.run_together(
-            [partial(clientes.creating, fields(), "ana") for _ in range(2)]
+            [partial(clientes.steps, CreateCliente(fields(), "ana")) for _ in range(2)]
         )
         assert [type(outcome) for outcome in failed] == [OSError, OSError]
-        (written,) = clientes.committer.run_together([partial(clientes.creating, fields(), "ana")])
+        (written,) = clientes.committer.run_together(
+            [partial(clientes.steps, CreateCliente(fields(), "ana"))]
+        )
         assert isinstance(written, Written)

@@ -33,6 +33,7 @@ import pytest
 
 from api.bootstrap import Services, bootstrap
 from api.settings import Settings
+from commands import CreateCliente
 from stores import Store, store_from_url
 from tests.conftest import SECRET
 from tests.events_support import wait_until
@@ -233,7 +234,7 @@ def seed(services: Services, seconds: float) -> None:
 
     def write() -> None:
         while time.monotonic() < until:
-            services.clientes.create_cliente(fields(), "seed")
+            services.clientes.execute(CreateCliente(fields(), "seed"))
 
     writers = [threading.Thread(target=write) for _ in range(2)]
     for writer in writers:

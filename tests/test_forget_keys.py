@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from api.bootstrap import Services
-from commands import Answer, Cliente, ClientesError, KeyUse
+from commands import Answer, Cliente, ClientesError, CreateCliente, KeyUse
 from commands.forgetting import GRACE, forget_expired_keys
 from commands.idempotency import KEEP_FOR, KEYED_ANSWER_TOPIC
 from tests.cli_support import clientes
@@ -40,8 +40,8 @@ def kept(services: Services) -> int:
 
 def test_answers_past_their_time_and_the_grace_are_deleted(services: Services) -> None:
     for key in ("a", "b", "c"):
-        services.clientes.create_cliente(fields(), "ana", use(key))
-    services.clientes.create_cliente(fields(), "ana")
+        services.clientes.execute(CreateCliente(fields(), "ana", use(key)))
+    services.clientes.execute(CreateCliente(fields(), "ana"))
     assert forget(services, KEEP_FOR) == 0  # expired, but within the grace
     assert forget(services, KEEP_FOR + GRACE + timedelta(seconds=1)) == 3
     assert kept(services) == 0
@@ -49,24 +49,24 @@ def test_answers_past_their_time_and_the_grace_are_deleted(services: Services) -
 
 
 def test_a_forgotten_key_runs_anew(services: Services) -> None:
-    first = services.clientes.create_cliente(fields(), "ana", use("k"))
-    services.clientes.create_cliente(fields(), "ana")
+    first = services.clientes.execute(CreateCliente(fields(), "ana", use("k")))
+    services.clientes.execute(CreateCliente(fields(), "ana"))
     forget(services, KEEP_FOR + GRACE + timedelta(seconds=1))
-    anew = services.clientes.create_cliente(fields(), "ana", use("k"))
+    anew = services.clientes.execute(CreateCliente(fields(), "ana", use("k")))
     assert anew.cliente.cliente_id != first.cliente.cliente_id
     assert kept(services) == 1
 
 
 def test_the_last_event_of_the_store_is_never_deleted(services: Services) -> None:
     """So the head never goes back, and SQLite never hands out a position again."""
-    services.clientes.create_cliente(fields(), "ana", use("last"))
+    services.clientes.execute(CreateCliente(fields(), "ana", use("last")))
     head = services.clientes.recorder.max_notification_id()
     assert forget(services, KEEP_FOR + GRACE + timedelta(seconds=1)) == 0
     assert services.clientes.recorder.max_notification_id() == head
 
 
 def test_the_command_says_how_many_it_deleted(services: Services, tmp_path: Path) -> None:
-    services.clientes.create_cliente(fields(), "ana", use("young"))
+    services.clientes.execute(CreateCliente(fields(), "ana", use("young")))
     store = services.store
     env = {"CLIENTES_DATABASE_URL": store.url, "CLIENTES_DATABASE_SCHEMA": store.schema}
     result = clientes("forget-keys", env=env, cwd=tmp_path)

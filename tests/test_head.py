@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from api.bootstrap import Services
-from commands import Clientes
+from commands import Clientes, CreateCliente
 from projections.background import Background, Poller
 from projections.watermark import Watermark
 from stores import Store
@@ -71,7 +71,7 @@ def follow(watcher: Background, head: Watermark, writer: Clientes) -> bool:
         head.bind(asyncio.get_running_loop())
         watcher.start()
         try:
-            written = await asyncio.to_thread(writer.create_cliente, fields(), "ana")
+            written = await asyncio.to_thread(writer.execute, CreateCliente(fields(), "ana"))
             assert written.position is not None
             return await head.reached(written.position, timeout=10)
         finally:
@@ -112,5 +112,5 @@ def test_a_wait_rereads_the_position_when_no_one_reports_it() -> None:
 
 
 def test_this_process_writes_move_the_head_at_once(services: Services) -> None:
-    written = services.clientes.create_cliente(fields(), "ana")
+    written = services.clientes.execute(CreateCliente(fields(), "ana"))
     assert services.head.position == written.position

@@ -12,7 +12,7 @@ import pytest
 
 import projections.view
 from api.bootstrap import Services
-from commands import Clientes
+from commands import Clientes, CreateCliente, DeactivateCliente, UpdateCliente
 from projections import ClienteRow, ClientesView
 from projections.search import ClienteQuery, SortKey
 from projections.terms import KeptTerms
@@ -32,7 +32,9 @@ def write_names(clientes: Clientes) -> int:
     """Clientes found by "huaman" in their nombre, code or number, and others; some of
     them renamed, recoded or deactivated after. Returns the last position."""
     ids = [
-        clientes.create_cliente(fields(codigo_cliente=code, nombre=nombre), "a").cliente.cliente_id
+        clientes.execute(
+            CreateCliente(fields(codigo_cliente=code, nombre=nombre), "a")
+        ).cliente.cliente_id
         for code, nombre in [
             ("H-1", "Rosa Huamán"),
             ("H-2", "HUAMAN Quispe"),
@@ -41,18 +43,18 @@ def write_names(clientes: Clientes) -> int:
             ("H-5", "Jorge Huamani"),
         ]
     ]
-    clientes.update_cliente(ids[0], {"nombre": "Rosa Quispe"}, "b")  # no longer found
-    clientes.update_cliente(ids[2], {"nombre": "Luis Huamán"}, "b")  # found from now on
-    clientes.update_cliente(ids[3], {"codigo_cliente": "P-4"}, "b")  # nor by its code
-    clientes.deactivate_cliente(ids[4], "c")
-    return clientes.create_cliente(fields(nombre="Inés huamán"), "d").position or 0
+    clientes.execute(UpdateCliente(ids[0], {"nombre": "Rosa Quispe"}, "b"))  # no longer found
+    clientes.execute(UpdateCliente(ids[2], {"nombre": "Luis Huamán"}, "b"))  # found from now on
+    clientes.execute(UpdateCliente(ids[3], {"codigo_cliente": "P-4"}, "b"))  # nor by its code
+    clientes.execute(DeactivateCliente(ids[4], "c"))
+    return clientes.execute(CreateCliente(fields(nombre="Inés huamán"), "d")).position or 0
 
 
 def test_batches_keep_a_kept_count_equal_to_a_count_of_the_rows(
     services: Services, live: Positions
 ) -> None:
     view = services.view
-    services.clientes.create_cliente(fields(codigo_cliente="FIRST", nombre="Huamán"), "a")
+    services.clientes.execute(CreateCliente(fields(codigo_cliente="FIRST", nombre="Huamán"), "a"))
     live.wait_for(services.clientes.recorder.max_notification_id())
     assert view.keep_count(HUAMAN)
     assert view.kept_counts() == {"huaman": 1}

@@ -15,6 +15,7 @@ from commands import (
     ClienteCreated,
     Clientes,
     ClientesError,
+    CreateCliente,
     KeyUse,
 )
 from stores import Store
@@ -46,7 +47,7 @@ def test_concurrent_first_uses_of_a_key_record_one_change(
 
     def create(n: int) -> tuple[str, int]:
         try:
-            written = two_processes[n % 2].create_cliente(datos, "ana", use)
+            written = two_processes[n % 2].execute(CreateCliente(datos, "ana", use))
         except AlreadyAnswered as answered:
             return "answered again", int(answered.answer.body)
         return "created", written.cliente.cliente_id

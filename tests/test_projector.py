@@ -11,7 +11,7 @@ import psycopg
 import pytest
 
 from api.bootstrap import Services, build_projector
-from commands import Clientes
+from commands import Clientes, CreateCliente, DeactivateCliente, UpdateCliente
 from projections import ClienteRow, ClientesView, Projector, open_view
 from stores import Store
 from tests.stores import conninfo
@@ -46,13 +46,15 @@ def projector_for(
 
 def write_history(clientes: Clientes) -> int:
     """Creates, updates (codes included) and deactivates; returns the head position."""
-    ids = [clientes.create_cliente(fields(), "a").cliente.cliente_id for _ in range(12)]
-    clientes.update_cliente(ids[0], {"codigo_cliente": "MOVED", "email": "m@example.com"}, "b")
-    clientes.create_cliente(fields(codigo_cliente="CLI-REUSE"), "a")
-    clientes.update_cliente(ids[1], {"nombre": "Otra"}, "b")
-    clientes.deactivate_cliente(ids[2], "c")
-    clientes.update_cliente(ids[3], {"direccion": "Jr. Lima 1"}, "b")
-    clientes.deactivate_cliente(ids[3], "c")
+    ids = [clientes.execute(CreateCliente(fields(), "a")).cliente.cliente_id for _ in range(12)]
+    clientes.execute(
+        UpdateCliente(ids[0], {"codigo_cliente": "MOVED", "email": "m@example.com"}, "b")
+    )
+    clientes.execute(CreateCliente(fields(codigo_cliente="CLI-REUSE"), "a"))
+    clientes.execute(UpdateCliente(ids[1], {"nombre": "Otra"}, "b"))
+    clientes.execute(DeactivateCliente(ids[2], "c"))
+    clientes.execute(UpdateCliente(ids[3], {"direccion": "Jr. Lima 1"}, "b"))
+    clientes.execute(DeactivateCliente(ids[3], "c"))
     return clientes.recorder.max_notification_id() or 0
 
 
@@ -79,12 +81,12 @@ def test_a_stopped_projector_catches_up_when_started(services: Services) -> None
 
 def test_it_resumes_from_its_tracked_position(services: Services) -> None:
     positions = Positions()
-    first = services.clientes.create_cliente(fields(), "a").position
+    first = services.clientes.execute(CreateCliente(fields(), "a")).position
     projector = projector_for(services, positions)
     projector.start()
     positions.wait_for(first)
     projector.stop()
-    second = services.clientes.create_cliente(fields(), "a").position
+    second = services.clientes.execute(CreateCliente(fields(), "a")).position
     projector = projector_for(services, positions)
     projector.start()
     try:
@@ -124,11 +126,11 @@ def test_only_one_projector_is_active_and_another_takes_over(services: Services)
     first.start()
     second.start()
     try:
-        positions.wait_for(services.clientes.create_cliente(fields(), "a").position)
+        positions.wait_for(services.clientes.execute(CreateCliente(fields(), "a")).position)
         assert [first.active, second.active].count(True) == 1
         active, standby = (first, second) if first.active else (second, first)
         active.stop()
-        position = services.clientes.create_cliente(fields(), "a").position
+        position = services.clientes.execute(CreateCliente(fields(), "a")).position
         positions.wait_for(position, timeout=15)
         assert standby.active
     finally:
@@ -167,11 +169,11 @@ def test_it_survives_dropped_connections_and_says_so_once(
     projector = projector_for(services, positions)
     projector.start()
     try:
-        positions.wait_for(services.clientes.create_cliente(fields(), "a").position)
+        positions.wait_for(services.clientes.execute(CreateCliente(fields(), "a")).position)
         with caplog.at_level(logging.WARNING, logger="projections.runner"):
             for _ in range(2):
                 assert cut_connections(services.settings.store, application_name) > 0
-                position = services.clientes.create_cliente(fields(), "a").position
+                position = services.clientes.execute(CreateCliente(fields(), "a")).position
                 positions.wait_for(position, timeout=20)
     finally:
         projector.stop()

@@ -19,7 +19,7 @@ from api.bootstrap import Services, build_publisher
 from api.http.app import create_app
 from api.http.auth import mint_token
 from api.settings import ConfigError, Settings
-from commands import Cliente, Clientes, validate
+from commands import Cliente, Clientes, CreateCliente, validate
 from projections import Projector
 from projections.publisher import RedisPublisher
 from tests.conftest import REDIS_URL, SECRET
@@ -96,7 +96,9 @@ def test_every_event_appears_once_in_position_order_as_the_contract_envelope(
 def test_code_index_events_advance_the_position_but_are_not_published(
     services: Services, stream_name: str, redis_client: redis.Redis, resources: ExitStack
 ) -> None:
-    services.clientes.create_cliente(fields(), "ana")  # the Cliente's event, then the index's
+    services.clientes.execute(
+        CreateCliente(fields(), "ana")
+    )  # the Cliente's event, then the index's
     runner = start_publisher(services, stream_name, resources)
     wait_until(lambda: published_up_to(runner, services.clientes) == 2)
     assert [entry for entry, _ in from_stream(redis_client, stream_name)] == ["1-0"]

@@ -7,6 +7,7 @@ from datetime import UTC
 import pytest
 
 from api.bootstrap import Services
+from commands import CreateCliente
 from projections.search import EVERY_CLIENTE
 from tests.support import fields
 from tests.test_projector import Positions
@@ -25,7 +26,7 @@ async def test_a_row_and_a_page_read_as_the_table_holds_them_in_utc(
     # A session whose time zone is not UTC (libpq sets it from PGTZ when connecting):
     # the reads' own connections still give times in UTC.
     monkeypatch.setenv("PGTZ", "America/Lima")
-    created = services.clientes.create_cliente(fields(), "a")
+    created = services.clientes.execute(CreateCliente(fields(), "a"))
     live.wait_for(created.position)
     cliente_id = created.cliente.cliente_id
     reads = services.store.reads(services.view, services.clientes.recorder)

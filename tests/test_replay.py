@@ -9,7 +9,7 @@ import threading
 from eventsourcing.persistence import Tracking
 
 from api.bootstrap import Services
-from commands import ClienteNotFound, Clientes
+from commands import ClienteNotFound, Clientes, CreateCliente, DeactivateCliente, UpdateCliente
 from projections import ClienteRow, ClientesProjection, open_view
 from projections.replay import Replay
 from projections.rows import COLUMNS, STORED_COLUMNS
@@ -32,14 +32,14 @@ class Writer(threading.Thread):
 
     def run(self) -> None:
         while not self.stopping.is_set():
-            cliente_id = self.clientes.create_cliente(fields(), "writer").cliente.cliente_id
+            cliente_id = self.clientes.execute(CreateCliente(fields(), "writer")).cliente.cliente_id
             if cliente_id % 3 == 0:
-                self.clientes.update_cliente(
-                    cliente_id - 1, {"nombre": f"Nombre {cliente_id}"}, "w"
+                self.clientes.execute(
+                    UpdateCliente(cliente_id - 1, {"nombre": f"Nombre {cliente_id}"}, "w")
                 )
             if cliente_id % 5 == 0:
                 with contextlib.suppress(ClienteNotFound):  # deactivated already
-                    self.clientes.deactivate_cliente(cliente_id - 2, "writer")
+                    self.clientes.execute(DeactivateCliente(cliente_id - 2, "writer"))
             self.writes += 1
 
 
@@ -90,7 +90,9 @@ def test_the_live_projector_carries_on_after_a_swap(services: Services, live: Po
     write_history(services.clientes)
     result = replay(services).rebuild()
     assert services.view.max_tracking_id(services.clientes.name) == result.position
-    position = services.clientes.create_cliente(fields(codigo_cliente="AFTER"), "a").position
+    position = services.clientes.execute(
+        CreateCliente(fields(codigo_cliente="AFTER"), "a")
+    ).position
     live.wait_for(position)
     assert any(row.codigo_cliente == "AFTER" for row in everything(services.view)[0])
 
@@ -100,7 +102,7 @@ def test_a_rebuild_reads_the_cliente_events_and_ends_at_the_last_position(
 ) -> None:
     clientes = services.clientes
     write_history(clientes)
-    last = clientes.create_cliente(fields(codigo_cliente="LAST"), "a").position
+    last = clientes.execute(CreateCliente(fields(codigo_cliente="LAST"), "a")).position
     assert last is not None
     live.wait_for(last)
     stored = clientes.recorder.select_notifications(start=None, limit=10**6)
@@ -187,7 +189,9 @@ def test_a_live_table_with_its_columns_in_another_order_is_checked_and_replaced(
     assert replay(services, "clientes_check").check().differences == []
     replay(services).rebuild()
     assert everything(services.view) == from_scratch(services, "clientes_expected")
-    position = services.clientes.create_cliente(fields(codigo_cliente="AFTER"), "a").position
+    position = services.clientes.execute(
+        CreateCliente(fields(codigo_cliente="AFTER"), "a")
+    ).position
     live.wait_for(position)
     assert any(row.codigo_cliente == "AFTER" for row in everything(services.view)[0])
 
@@ -239,7 +243,7 @@ def test_a_table_of_an_older_release_is_completed_at_start_and_made_anew_by_repl
     assert all(total == len(rows) for rows, total in totals)  # counted from the rows
     assert sum(total for _, total in totals) == 11
     nahui = ClienteQuery(text="NAHUI")
-    created = services.clientes.create_cliente(fields(nombre="Juana Quispe Ñahui"), "a")
+    created = services.clientes.execute(CreateCliente(fields(nombre="Juana Quispe Ñahui"), "a"))
     live.wait_for(created.position)
     assert [row.nombre for row in services.view.page(0, 100, nahui)[0]] == ["Juana Quispe Ñahui"]
     differences = replay(services, "clientes_check").check().differences

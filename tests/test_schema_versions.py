@@ -9,7 +9,7 @@ from eventsourcing.persistence import StoredEvent, Tracking
 from eventsourcing.utils import get_topic
 
 from api.bootstrap import Services
-from commands import ClienteCreated, Clientes, cliente_aggregate_id
+from commands import ClienteCreated, Clientes, CreateCliente, UpdateCliente, cliente_aggregate_id
 from commands.schema import SCHEMA_VERSION
 from projections import ClientesProjection
 from tests.support import fields
@@ -41,7 +41,7 @@ def store_first_release_event(clientes: Clientes, cliente_id: int) -> None:
 
 
 def test_new_events_record_the_current_schema_version(services: Services) -> None:
-    services.clientes.create_cliente(fields(), "ana")
+    services.clientes.execute(CreateCliente(fields(), "ana"))
     [created, claimed] = services.clientes.recorder.select_notifications(start=1, limit=10)
     for stored in (created, claimed):
         assert json.loads(stored.state)["class_version"] == SCHEMA_VERSION
@@ -58,18 +58,18 @@ def test_an_event_stored_in_the_first_shape_is_read_as_the_current_one(
         1,
         True,
     )
-    [created] = clientes.history(41)
+    [created] = clientes.events.get(cliente_aggregate_id(41))
     assert isinstance(created, ClienteCreated)
     assert created.actor == "migrator"
     assert created.timestamp == datetime(2026, 1, 5, 9, 30, tzinfo=UTC)
-    written = clientes.update_cliente(41, {"email": "v1@example.com"}, "ana")
+    written = clientes.execute(UpdateCliente(41, {"email": "v1@example.com"}, "ana"))
     assert written.cliente.version == 2
 
 
 def test_the_projection_reads_old_and_new_shapes_alike(services: Services) -> None:
     clientes = services.clientes
     store_first_release_event(clientes, 7)
-    clientes.update_cliente(7, {"nombre": "Ya en la versión 2"}, "ana")
+    clientes.execute(UpdateCliente(7, {"nombre": "Ya en la versión 2"}, "ana"))
     notifications = clientes.recorder.select_notifications(start=1, limit=10)
     ClientesProjection(services.view).process_batch(
         [(clientes.mapper.to_domain_event(n), Tracking(clientes.name, n.id)) for n in notifications]

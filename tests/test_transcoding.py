@@ -17,7 +17,7 @@ from eventsourcing.persistence import (
 )
 
 from api.bootstrap import Services
-from commands import ClienteCreated
+from commands import ClienteCreated, CreateCliente
 from commands.transcoding import MsgspecJSONTranscoder
 from tests.support import fields
 
@@ -67,7 +67,7 @@ def test_an_unregistered_type_is_refused_as_the_library_refuses_it() -> None:
 def test_the_application_reads_its_events_with_it(services: Services) -> None:
     clientes = services.clientes
     assert type(clientes.mapper.transcoder) is MsgspecJSONTranscoder
-    clientes.create_cliente(fields(nombre="Rosa Huamán"), "ana")
+    clientes.execute(CreateCliente(fields(nombre="Rosa Huamán"), "ana"))
     stored = clientes.recorder.select_notifications(start=None, limit=10)
     assert [clientes.mapper.transcoder.decode(n.state) for n in stored] == [
         LIBRARY.decode(n.state) for n in stored

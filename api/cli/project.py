@@ -17,7 +17,7 @@ logger = logging.getLogger("clientes")
 def run(_: argparse.Namespace) -> int:
     logs.configure()
     settings = Settings.from_env(with_secret=False)
-    prepare_store(settings)
+    prepare_store(settings.store)
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())

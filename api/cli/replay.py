@@ -30,7 +30,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     settings = Settings.from_env(with_secret=False)
-    prepare_store(settings)
+    prepare_store(settings.store)
     services = bootstrap(settings, api=False, projector=False)
     spare_the_collector()
     one_at_a_time = settings.store.lock(ONE_AT_A_TIME)

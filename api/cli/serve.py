@@ -38,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     # Once, here, rather than in racing workers; and a store that cannot be used
     # is one line now, not a traceback in every worker.
-    prepare_store(settings)
+    prepare_store(settings.store)
     if args.no_projector:
         # Workers are separate processes that read their settings from the environment.
         os.environ["CLIENTES_PROJECTOR"] = "off"

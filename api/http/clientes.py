@@ -30,7 +30,7 @@ from api.http.schemas import (
     ClienteUpdate,
 )
 from commands import Cliente as ClienteAggregate
-from commands import ClienteNotFound
+from commands import ClienteNotFound, CreateCliente, DeactivateCliente, UpdateCliente
 from projections.search import ClienteQuery
 
 MAX_OFFSET = 2**62  # keeps page * size within the databases' 64-bit OFFSET
@@ -148,16 +148,8 @@ class ClienteController(Controller):
             body = Cliente.from_aggregate(cliente)
             return one(body, HTTP_201_CREATED, Location=f"{self.path}/{body.id}")
 
-        return await keyed_write(
-            services,
-            "create",
-            request,
-            idempotency_key,
-            created,
-            services.clientes.creating,
-            data.fields(),
-            request.user.sub,
-        )
+        command = CreateCliente(data.fields(), request.user.sub)
+        return await keyed_write(services, request, command, idempotency_key, created)
 
     @route(
         "/{cliente_id:int}",
@@ -177,17 +169,13 @@ class ClienteController(Controller):
         idempotency_key: IdempotencyKey = None,
     ) -> Response[Cliente]:
         """Changes the fields present in the body; the others stay (PUT and PATCH alike)."""
+        command = UpdateCliente(cliente_id, data.changes(), request.user.sub, _versions(if_match))
         return await keyed_write(
             services,
-            "update",
             request,
+            command,
             idempotency_key,
             lambda cliente: one(Cliente.from_aggregate(cliente)),
-            services.clientes.updating,
-            cliente_id,
-            data.changes(),
-            request.user.sub,
-            _versions(if_match),
         )
 
     @delete(
@@ -205,16 +193,13 @@ class ClienteController(Controller):
         idempotency_key: IdempotencyKey = None,
     ) -> Response[None]:
         """Deactivates a Cliente: gone from reads, its code still taken."""
+        command = DeactivateCliente(cliente_id, request.user.sub, _versions(if_match))
         return await keyed_write(
             services,
-            "deactivate",
             request,
+            command,
             idempotency_key,
             lambda _: Response(None, status_code=HTTP_204_NO_CONTENT),
-            services.clientes.deactivating,
-            cliente_id,
-            request.user.sub,
-            _versions(if_match),
         )
 
 

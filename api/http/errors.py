@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
@@ -16,6 +17,7 @@ from litestar.status_codes import HTTP_413_REQUEST_ENTITY_TOO_LARGE
 from api.http.schemas import MAX_BODY
 from commands import (
     ClienteNotFound,
+    ClientesError,
     CodigoTaken,
     KeyReused,
     TooMuchContention,
@@ -109,20 +111,48 @@ def from_store_down(exc: Exception) -> ProblemDetailsException:
     return problem(503, "The store is unavailable; try again shortly", headers={"Retry-After": "5"})
 
 
-def _fixed(status: int, headers: dict[str, str] | None = None) -> Callable[[Exception], Any]:
-    """For domain errors, whose message is written for the client."""
-    return lambda exc: problem(status, str(exc), headers=headers)
+@dataclass(frozen=True)
+class Refusal:
+    """How a refusal of the domain is answered, and what clientes_commands_total counts
+    a command refused so as (``outcome``)."""
+
+    status: int
+    outcome: str
+
+    def problem(self, refused: Exception) -> ProblemDetailsException:
+        if isinstance(refused, ValidationFailed):
+            return from_validation_failed(refused)
+        return problem(self.status, str(refused))  # the domain's messages are the client's
+
+
+REFUSALS: Mapping[type[Exception], Refusal] = {
+    ValidationFailed: Refusal(400, "invalid"),
+    ClienteNotFound: Refusal(404, "not_found"),
+    VersionNotFound: Refusal(404, "not_found"),
+    CodigoTaken: Refusal(409, "conflict"),
+    TooMuchContention: Refusal(409, "conflict"),
+    VersionMismatch: Refusal(412, "precondition_failed"),
+    KeyReused: Refusal(422, "invalid"),  # the Idempotency-Key was used for another request
+}
+
+
+def refused(error: Exception) -> ProblemDetailsException | None:
+    """The problem a refusal of the domain is answered with; None for anything else."""
+    refusal = REFUSALS.get(type(error))
+    return None if refusal is None else refusal.problem(error)
+
+
+def from_refusal(error: ClientesError) -> ProblemDetailsException:
+    return REFUSALS[type(error)].problem(error)
+
+
+def from_read_side_behind(exc: ReadSideBehind) -> ProblemDetailsException:
+    return problem(503, str(exc), headers={"Retry-After": "1"})
 
 
 PROBLEMS: Mapping[type[Exception], Callable[[Any], ProblemDetailsException]] = {
-    ValidationFailed: from_validation_failed,
-    ClienteNotFound: _fixed(404),
-    VersionNotFound: _fixed(404),
-    CodigoTaken: _fixed(409),
-    TooMuchContention: _fixed(409),
-    VersionMismatch: _fixed(412),
-    KeyReused: _fixed(422),
-    ReadSideBehind: _fixed(503, {"Retry-After": "1"}),
+    **dict.fromkeys(REFUSALS, from_refusal),
+    ReadSideBehind: from_read_side_behind,
     OperationalError: from_store_down,
     InterfaceError: from_store_down,
     UnicodeDecodeError: lambda exc: problem(400, "The body is not valid UTF-8"),

@@ -13,6 +13,7 @@ import hashlib
 import re
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Annotated, Any, Final
 
@@ -22,10 +23,11 @@ from litestar import Request, Response
 from litestar.params import HeaderParameter
 
 from api.bootstrap import Services
-from api.http.errors import PROBLEMS, problem
+from api.http.auth import Actor
+from api.http.errors import problem, refused
 from api.http.openapi import present_only
 from api.http.writes import readable, write
-from commands import AlreadyAnswered, Answer, Cliente, ClientesError, KeyUse, Steps, Written
+from commands import AlreadyAnswered, Answer, Cliente, ClientesError, Command, KeyUse
 from commands.idempotency import HOUR, KEPT_HOURS, hour_of
 
 KEY_PATTERN: Final = r"^[ -~]{1,255}$"  # 1..255 printable ASCII characters
@@ -50,18 +52,16 @@ Respond = Callable[[Cliente], Response[Any]]
 
 async def keyed_write(
     services: Services,
-    name: str,
-    request: Request[Any, Any, Any],
+    request: Request[Actor, Any, Any],
+    command: Command,
     key: str | None,
     respond: Respond,
-    command: Callable[..., Steps[Written]],
-    *args: Any,
 ) -> Response[Any]:
-    """Runs the command ``name`` as ``write`` does and answers with ``respond``; with a key, the
+    """Runs ``command`` as ``write`` does and answers with ``respond``; with a ``key``, the
     answer is kept with the change, and a request that was answered already is answered
     again without running."""
     if key is None:
-        return respond((await write(services, name, command, *args)).cliente)
+        return respond((await write(services, command)).cliente)
     if re.fullmatch(KEY_PATTERN, key) is None:
         message = "must be 1 to 255 printable ASCII characters"
         raise problem(
@@ -69,7 +69,7 @@ async def keyed_write(
             f"Idempotency-Key {message}",
             [{"field": "Idempotency-Key", "message": message}],
         )
-    actor: str = request.user.sub
+    actor = command.actor
     await within_quota(services, actor, key)
     running = (actor, key)
     if running in services.keys_running:
@@ -89,7 +89,7 @@ async def keyed_write(
 
     try:
         use = KeyUse(actor, key, await described(request), keep)
-        written = await write(services, name, command, *args, use)
+        written = await write(services, replace(command, key=use))
     except AlreadyAnswered as answered:
         if answered.answer.status < 300:
             # The change it answered may be what the read table has still to reach.
@@ -128,10 +128,10 @@ async def described(request: Request[Any, Any, Any]) -> str:
 def kept_answer(respond: Respond, outcome: Cliente | ClientesError) -> Answer | None:
     """The answer to keep for a command's outcome; None for a refusal that is not kept."""
     if isinstance(outcome, ClientesError):
-        to_problem = PROBLEMS.get(type(outcome))
-        if to_problem is None:
+        problem_ = refused(outcome)
+        if problem_ is None:
             return None
-        response: Response[Any] = to_problem(outcome).to_response(None)  # type: ignore[arg-type]
+        response: Response[Any] = problem_.to_response(None)  # type: ignore[arg-type]
         if response.status_code not in KEPT_PROBLEMS:
             return None
     else:

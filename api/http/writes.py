@@ -2,26 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import partial
-from typing import Any
-
 import anyio
 
 from api.bootstrap import Services
-from api.http.errors import ReadSideBehind
+from api.http.errors import REFUSALS, ReadSideBehind
 from api.http.metrics import COMMANDS
-from commands import (
-    AlreadyAnswered,
-    ClienteNotFound,
-    CodigoTaken,
-    KeyReused,
-    Steps,
-    TooMuchContention,
-    ValidationFailed,
-    VersionMismatch,
-    Written,
-)
+from commands import AlreadyAnswered, Command, Written
 
 FIRST_WAIT = 1.0  # seconds a write waits before it asks whether a projector runs: a
 # standby takes over within a second of the active one stopping
@@ -31,30 +17,18 @@ NO_PROJECTOR = (
 )
 
 
-# The outcome a command's refusal counts as in clientes_commands_total.
-OUTCOMES: dict[type[Exception], str] = {
-    ValidationFailed: "invalid",
-    CodigoTaken: "conflict",
-    TooMuchContention: "conflict",
-    ClienteNotFound: "not_found",
-    VersionMismatch: "precondition_failed",
-    KeyReused: "invalid",  # the Idempotency-Key was used for another request
-}
-
-
-async def write(
-    services: Services, name: str, command: Callable[..., Steps[Written]], *args: Any
-) -> Written:
-    """Runs the command ``name`` off the event loop, with those asked for meanwhile, then
-    waits until its change is readable."""
+async def write(services: Services, command: Command) -> Written:
+    """Runs ``command`` off the event loop, with those asked for meanwhile, then waits
+    until its change is readable."""
     try:
-        written = await services.commands.ask(partial(command, *args))
+        written = await services.commands.ask(command)
     except AlreadyAnswered:
         raise  # no command ran: the kept answer is given again
     except Exception as error:
-        COMMANDS.labels(name, OUTCOMES.get(type(error), "error")).inc()
+        refusal = REFUSALS.get(type(error))
+        COMMANDS.labels(command.name, refusal.outcome if refusal else "error").inc()
         raise
-    COMMANDS.labels(name, "ok").inc()
+    COMMANDS.labels(command.name, "ok").inc()
     if written.position is not None:
         await readable(services, written.position)
     return written
