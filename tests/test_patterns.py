@@ -12,6 +12,7 @@ its bound.
 
 from __future__ import annotations
 
+import pkgutil
 import re
 from collections.abc import Iterator
 from importlib import import_module
@@ -19,17 +20,8 @@ from typing import Any
 
 import pytest
 
-from api.http import clientes as clientes_routes
-from api.http import (
-    conditional,
-    errors,
-    events,
-    filters,
-    idempotency,
-    numbers,
-    request_ids,
-    tokens,
-)
+import api.http
+import commands
 from commands import validation
 
 # The standard library's own reading of a pattern into a syntax tree (untyped, private).
@@ -40,18 +32,13 @@ Chars = frozenset[int]
 
 
 def service_patterns() -> Iterator[tuple[str, str]]:
-    """(name, pattern) for every pattern of the modules that read what clients send."""
+    """(name, pattern) for every pattern of the modules that read what clients send: the
+    HTTP layer's and the write side's, every module of each."""
+    packages = [api.http, commands]
     modules = [
-        conditional,
-        errors,
-        events,
-        filters,
-        idempotency,
-        numbers,
-        request_ids,
-        tokens,
-        clientes_routes,
-        validation,
+        import_module(found.name)
+        for package in packages
+        for found in pkgutil.iter_modules(package.__path__, f"{package.__name__}.")
     ]
     for module in modules:
         for name, value in vars(module).items():
