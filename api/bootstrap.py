@@ -13,6 +13,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
+from typing import cast
 
 import anyio
 import redis
@@ -30,7 +31,7 @@ from projections import ClientesProjection, ClientesView, Projector, Watermark, 
 from projections.background import Background
 from projections.batches import Batcher
 from projections.locks import Lock
-from projections.publisher import RedisPublisher
+from projections.publisher import RecordsPositions, RedisPublisher
 from projections.reads import Reads
 from projections.stall import StallWatch
 from stores import Store
@@ -104,7 +105,7 @@ class Services:
         upcoming = recorder.select_notifications(start=position, limit=1, inclusive_of_start=False)
         if not upcoming:
             return None
-        event: Aggregate.Event = mapper.to_domain_event(upcoming[0])  # type: ignore[assignment]
+        event: Aggregate.Event = mapper.to_domain_event(upcoming[0])
         return event.timestamp
 
     def _run(self, thread: Background) -> None:
@@ -232,7 +233,13 @@ def build_publisher(
         settings.redis_url, socket_connect_timeout=2, socket_timeout=5, retry=Retry(NoBackoff(), 1)
     )
     stack.callback(client.close)
-    publisher = RedisPublisher(tracking, client, settings.redis_stream, settings.redis_maxlen)
+    publisher = RedisPublisher(
+        tracking,
+        client,
+        settings.redis_stream,
+        settings.redis_maxlen,
+        cast(RecordsPositions, clientes.recorder).positions_of,
+    )
     return Projector(
         recorder=clientes.recorder,
         mapper=clientes.mapper,

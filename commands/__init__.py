@@ -6,6 +6,7 @@ from commands.cliente import (
     Cliente,
     ClienteCreated,
     ClienteDeactivated,
+    ClienteErased,
     ClienteEvent,
     ClienteUpdated,
     cliente_aggregate_id,
@@ -21,7 +22,13 @@ from commands.errors import (
     VersionNotFound,
 )
 from commands.idempotency import AlreadyAnswered, Answer, KeyReused, KeyUse
-from commands.messages import Command, CreateCliente, DeactivateCliente, UpdateCliente
+from commands.messages import (
+    Command,
+    CreateCliente,
+    DeactivateCliente,
+    EraseCliente,
+    UpdateCliente,
+)
 from commands.validation import ClienteDatos, validate
 
 __all__ = [
@@ -32,6 +39,7 @@ __all__ = [
     "ClienteCreated",
     "ClienteDatos",
     "ClienteDeactivated",
+    "ClienteErased",
     "ClienteEvent",
     "ClienteNotFound",
     "ClienteUpdated",
@@ -41,6 +49,7 @@ __all__ = [
     "Command",
     "CreateCliente",
     "DeactivateCliente",
+    "EraseCliente",
     "FieldError",
     "KeyReused",
     "KeyUse",

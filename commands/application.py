@@ -2,33 +2,43 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, assert_never
+from typing import Any, ClassVar, assert_never, cast
 from uuid import UUID
 
 import msgspec
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, Recording
+from eventsourcing.persistence import EventStore, IntegrityError, Mapper, Recording
 from eventsourcing.utils import EnvType, get_topic
 
 from commands.cliente import Cliente, cliente_aggregate_id
 from commands.codigo import CodigoIndex, normalise_codigo
 from commands.committer import Committer, Steps
 from commands.errors import (
+    AlreadyErased,
+    ClienteGone,
     ClienteNotFound,
     ClientesError,
     CodigoTaken,
+    NotSealedYet,
     VersionMismatch,
     VersionNotFound,
 )
 from commands.idempotency import KeyedAnswer, KeyUse, kept_answers
 from commands.ids import ids_for
 from commands.keys import Keys
-from commands.messages import Command, CreateCliente, DeactivateCliente, UpdateCliente
+from commands.messages import (
+    Command,
+    CreateCliente,
+    DeactivateCliente,
+    EraseCliente,
+    UpdateCliente,
+)
+from commands.sealing import DataKeys, KeyRing, SealingMapper, key_changes
 from commands.transcoding import MsgspecJSONTranscoder
-from commands.validation import validate
+from commands.validation import validate, validate_reason
 
 MAX_ATTEMPTS = 50
 MAX_VERSION = 2**63 - 1  # versions are 64-bit in both stores
@@ -59,8 +69,27 @@ class Written:
     position: int | None
 
 
+class SealedEventStore(EventStore[UUID]):
+    """The library's event store, decoding an aggregate's events together, so that their
+    key is read once (commands/sealing.py)."""
+
+    mapper: SealingMapper
+
+    def get(
+        self,
+        originator_id: UUID,
+        *,
+        gt: int | None = None,
+        lte: int | None = None,
+        desc: bool = False,
+        limit: int | None = None,
+    ) -> Iterator[Any]:
+        stored = self.recorder.select_events(originator_id, gt=gt, lte=lte, desc=desc, limit=limit)
+        return iter(self.mapper.to_domain_events(stored))
+
+
 class Clientes(Application[UUID]):
-    """Creates, updates and deactivates Clientes, and reads their history."""
+    """Creates, updates, deactivates and erases Clientes."""
 
     name = "Clientes"
     # Keep recently used aggregates in memory; a read brings a cached one up to
@@ -70,12 +99,24 @@ class Clientes(Application[UUID]):
         "TRANSCODER_TOPIC": get_topic(MsgspecJSONTranscoder),
     }
 
+    mapper: SealingMapper
+    events: SealedEventStore
+
     def __init__(self, env: EnvType | None = None) -> None:
         super().__init__(env)
+        self.mapper.keys = KeyRing(cast(DataKeys, self.recorder))
         self.ids = ids_for(self.factory)
         self.committer = Committer(self._record_together)
         self.keys = Keys(self.events)
         self.on_recorded: list[Callable[[int], None]] = []
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        return self.factory.mapper(
+            transcoder=self.construct_transcoder(), mapper_class=SealingMapper
+        )
+
+    def construct_event_store(self) -> EventStore[UUID]:
+        return SealedEventStore(self.mapper, self.recorder)
 
     def execute(self, command: Command) -> Written:
         """Runs ``command`` in this thread, its change recorded with those of the commands
@@ -92,6 +133,8 @@ class Clientes(Application[UUID]):
                 return self.update(command)
             case DeactivateCliente():
                 return self.deactivate(command)
+            case EraseCliente():
+                return self.erase(command)
             case _:
                 assert_never(command)
 
@@ -139,6 +182,23 @@ class Clientes(Application[UUID]):
 
         return self._retrying(attempt, command.key)
 
+    def erase(self, command: EraseCliente) -> Steps[Written]:
+        """Vigente or not, a Cliente's personal data is erased: ClienteErased is recorded
+        and its key destroyed in the same transaction (commands/sealing.py)."""
+        reason = validate_reason(command.reason)
+
+        def attempt() -> Decision:
+            cliente = self.get_cliente(command.cliente_id)
+            if cliente.erased:
+                raise AlreadyErased(command.cliente_id)
+            _expect(cliente, command.expected_versions)
+            if self.mapper.keys.for_sealing(cliente.id) is None:
+                raise NotSealedYet(command.cliente_id)
+            cliente.erase(command.actor, reason)
+            return Decision(cliente)
+
+        return self._retrying(attempt, command.key)
+
     def get_cliente(self, cliente_id: int, version: int | None = None) -> Cliente:
         """A Cliente as it is now, or as it was at ``version``, vigente or not."""
         try:
@@ -150,7 +210,10 @@ class Clientes(Application[UUID]):
         return cliente
 
     def cliente_at(self, cliente_id: int, version: int) -> Cliente:
-        """The Cliente as it was right after its change number ``version``."""
+        """The Cliente as it was right after its change number ``version``; none once its
+        personal data is erased (ClienteGone)."""
+        if self.get_cliente(cliente_id).erased:
+            raise ClienteGone(cliente_id)
         if not 1 <= version <= MAX_VERSION:
             raise VersionNotFound(cliente_id, version)
         cliente = self.get_cliente(cliente_id, version=version)
@@ -165,14 +228,18 @@ class Clientes(Application[UUID]):
         cliente = self.get_cliente(cliente_id)
         if not cliente.vigente:
             raise ClienteNotFound(cliente_id)
-        if expected_versions is not None and cliente.version not in expected_versions:
-            raise VersionMismatch(cliente.version)
+        _expect(cliente, expected_versions)
         return cliente
 
     def _record_together(self, events: Sequence[Any]) -> list[Recording[UUID]]:
-        """Records the events of a batch, and how many answers they keep for each actor
-        (which the store counts in the same transaction)."""
-        return self.save(*events, kept_answers=kept_answers(events))
+        """Records the events of a batch, in the same transaction as how many answers they
+        keep for each actor, the keys of their new Clientes and the destruction of those
+        of their erasures."""
+        keys = key_changes(events, self.mapper.keys)
+        recordings = self.save(*events, kept_answers=kept_answers(events), data_keys=keys)
+        for owner in keys.destroyed:
+            self.mapper.keys.forget(owner)
+        return recordings
 
     def _notify(self, recordings: list[Recording[UUID]]) -> None:
         """Tells in-process followers the new head position, so they need not poll."""
@@ -231,7 +298,9 @@ class Clientes(Application[UUID]):
             event for aggregate in decision.aggregates for event in aggregate.collect_events()
         ]
         if key is not None and (answer := key.answer(decision.cliente)) is not None:
-            events.append(key.answered(answer, used))
+            # An answer that shows the Cliente is sealed with its key, and goes with it.
+            shown = decision.cliente.cliente_id if answer.body else None
+            events.append(key.answered(answer, used, shown))
         if not events:
             return Written(decision.cliente, None)
         try:
@@ -254,3 +323,9 @@ class Clientes(Application[UUID]):
             type(first),
             first.timestamp,
         )
+
+
+def _expect(cliente: Cliente, versions: Collection[int] | None) -> None:
+    """Refuses a conditional command on a Cliente at none of the versions it expects."""
+    if versions is not None and cliente.version not in versions:
+        raise VersionMismatch(cliente.version)

@@ -1,4 +1,4 @@
-"""The Cliente aggregate and the three events that make its history.
+"""The Cliente aggregate and the events that make its history.
 
 Stored events live forever: their schema versions and upcasting are in
 commands/schema.py. Every event names the Cliente's numeric id and the actor
@@ -13,8 +13,9 @@ from uuid import UUID, uuid5
 import msgspec
 from eventsourcing.domain import Aggregate
 
+from commands.erasable import Erasable
 from commands.schema import Versioned
-from commands.validation import ClienteDatos
+from commands.validation import PERSONAL_FIELDS, ClienteDatos
 
 CLIENTE_NAMESPACE = UUID("0b6f8f0e-6c1e-5a43-9a55-3c1c2f6de4a1")
 
@@ -27,7 +28,7 @@ def cliente_aggregate_id(cliente_id: int) -> UUID:
 class Cliente(Aggregate):
     """A person or organisation that receives work orders."""
 
-    class ClienteCreated(Versioned, Aggregate.Created):
+    class ClienteCreated(Versioned, Erasable, Aggregate.Created):
         cliente_id: int
         codigo_cliente: str
         nombre: str
@@ -46,8 +47,9 @@ class Cliente(Aggregate):
                 **{name: getattr(self, name) for name in ClienteDatos.__struct_fields__}
             )
             aggregate.vigente = True
+            aggregate.erased = False
 
-    class ClienteUpdated(Versioned, Aggregate.Event):
+    class ClienteUpdated(Versioned, Erasable, Aggregate.Event):
         """Only the fields that changed, with their new values."""
 
         cliente_id: int
@@ -57,17 +59,35 @@ class Cliente(Aggregate):
         def apply(self, aggregate: Any) -> None:
             aggregate.datos = msgspec.structs.replace(aggregate.datos, **self.changes)
 
-    class ClienteDeactivated(Versioned, Aggregate.Event):
+    class ClienteDeactivated(Versioned, Erasable, Aggregate.Event):
         cliente_id: int
         actor: str
 
         def apply(self, aggregate: Any) -> None:
             aggregate.vigente = False
 
+    class ClienteErased(Versioned, Erasable, Aggregate.Event):
+        """The person's data is erased: the key its personal values were sealed with is
+        destroyed with this event (commands/sealing.py). The Cliente is no longer vigente;
+        its code stays taken."""
+
+        cliente_id: int
+        actor: str
+        reason: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.vigente = False
+            aggregate.erased = True
+            # Forgotten in memory too, as it is everywhere else.
+            aggregate.datos = msgspec.structs.replace(
+                aggregate.datos, **dict.fromkeys(PERSONAL_FIELDS)
+            )
+
     if TYPE_CHECKING:  # set by the events' apply(); kept out of the generated __init__
         cliente_id: int
         datos: ClienteDatos
         vigente: bool
+        erased: bool
 
     @staticmethod
     def create_id(cliente_id: int) -> UUID:
@@ -99,9 +119,15 @@ class Cliente(Aggregate):
     def deactivate(self, actor: str) -> None:
         self.trigger_event(self.ClienteDeactivated, cliente_id=self.cliente_id, actor=actor)
 
+    def erase(self, actor: str, reason: str) -> None:
+        self.trigger_event(
+            self.ClienteErased, cliente_id=self.cliente_id, actor=actor, reason=reason
+        )
+
 
 ClienteCreated = Cliente.ClienteCreated
 ClienteUpdated = Cliente.ClienteUpdated
 ClienteDeactivated = Cliente.ClienteDeactivated
-ClienteEvent = ClienteCreated | ClienteUpdated | ClienteDeactivated
+ClienteErased = Cliente.ClienteErased
+ClienteEvent = ClienteCreated | ClienteUpdated | ClienteDeactivated | ClienteErased
 CLIENTE_EVENTS: tuple[type[ClienteEvent], ...] = get_args(ClienteEvent)  # the classes, in order

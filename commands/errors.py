@@ -15,6 +15,33 @@ class ClienteNotFound(ClientesError):
         self.cliente_id = cliente_id
 
 
+class AlreadyErased(ClientesError):
+    """The Cliente's personal data was erased already."""
+
+    def __init__(self, cliente_id: int) -> None:
+        super().__init__(f"Cliente {cliente_id}'s personal data was erased already")
+
+
+class NotSealedYet(ClientesError):
+    """The Cliente's events were stored before personal data was sealed at rest: they
+    cannot be erased until `clientes encrypt-history` has sealed them."""
+
+    def __init__(self, cliente_id: int) -> None:
+        super().__init__(
+            f"Cliente {cliente_id}'s events were stored before personal data was encrypted "
+            "at rest: an operator must run `clientes encrypt-history` before it can be erased"
+        )
+
+
+class ClienteGone(ClientesError):
+    """The Cliente's personal data was erased: none of its states can be shown."""
+
+    def __init__(self, cliente_id: int) -> None:
+        super().__init__(
+            f"Cliente {cliente_id}'s personal data was erased: its past states are gone"
+        )
+
+
 class VersionNotFound(ClientesError):
     """The Cliente never reached the requested version."""
 

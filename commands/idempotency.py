@@ -24,6 +24,7 @@ import msgspec
 from eventsourcing.domain import DomainEvent
 from eventsourcing.utils import get_topic
 
+from commands.erasable import Erasable
 from commands.errors import ClientesError
 from commands.schema import Versioned
 
@@ -40,16 +41,22 @@ KeptCounts = Mapping[tuple[str, int], int]
 
 
 class Answer(msgspec.Struct, frozen=True):
-    """What a keyed command answered, kept to be given again as it was."""
+    """What a keyed command answered, kept to be given again as it was; ``erased`` when
+    it showed a Cliente whose personal data was erased since (its body is gone)."""
 
     status: int
     body: str
     headers: dict[str, str]
+    erased: bool = False
 
 
 @dataclass(frozen=True)
-class KeyedAnswer(Versioned, DomainEvent):
-    """The answer given to the use of a key, and what the key was used for."""
+class KeyedAnswer(Versioned, Erasable, DomainEvent):
+    """The answer given to the use of a key, and what the key was used for.
+
+    An answer whose body shows a Cliente names it (``cliente_id``): the body is
+    sealed with that Cliente's key (commands/sealing.py), and goes with it.
+    """
 
     actor: str
     key: str
@@ -57,9 +64,12 @@ class KeyedAnswer(Versioned, DomainEvent):
     status: int
     body: str
     headers: dict[str, str]
+    cliente_id: int | None = None  # the Cliente the body shows; None: it shows none
 
     @property
     def answer(self) -> Answer:
+        if self.erased:
+            return Answer(self.status, "", self.headers, erased=True)
         return Answer(self.status, self.body, self.headers)
 
     def expired(self, now: datetime) -> bool:
@@ -86,8 +96,11 @@ class KeyUse:
     def stream_id(self) -> UUID:
         return key_stream_id(self.actor, self.key)
 
-    def answered(self, answer: Answer, after: KeyedAnswer | None) -> KeyedAnswer:
-        """The event that keeps ``answer``, next in the stream after ``after``."""
+    def answered(
+        self, answer: Answer, after: KeyedAnswer | None, cliente_id: int | None = None
+    ) -> KeyedAnswer:
+        """The event that keeps ``answer``, next in the stream after ``after``; with the
+        ``cliente_id`` its body shows, if any."""
         return KeyedAnswer(
             originator_id=self.stream_id,
             originator_version=1 if after is None else after.originator_version + 1,
@@ -98,6 +111,7 @@ class KeyUse:
             status=answer.status,
             body=answer.body,
             headers=answer.headers,
+            cliente_id=cliente_id,
         )
 
 

@@ -52,4 +52,18 @@ class DeactivateCliente:
     key: KeyUse | None = None
 
 
-Command = CreateCliente | UpdateCliente | DeactivateCliente
+@dataclass(frozen=True)
+class EraseCliente:
+    """Erases a Cliente's personal data, vigente or not, for ``reason`` (kept in its
+    history: it must hold none). With ``expected_versions``, only if the Cliente is at
+    one of them."""
+
+    name: ClassVar[str] = "erase"
+    cliente_id: int
+    reason: str
+    actor: str
+    expected_versions: Collection[int] | None = None
+    key: KeyUse | None = None
+
+
+Command = CreateCliente | UpdateCliente | DeactivateCliente | EraseCliente

@@ -193,6 +193,19 @@ class ClienteDatos(msgspec.Struct, frozen=True, kw_only=True):
 
 
 FIELDS: Final = ClienteDatos.__struct_fields__
+# A Cliente's personal data (Ley 29733, GDPR): its name and document number, its
+# address, phone, e-mail and representative, sealed at rest (commands/sealing.py).
+# The code and the types are not personal, nor are ids, versions, times and actors.
+PERSONAL_FIELDS: Final = (
+    "nombre",
+    "numero_documento",
+    "direccion",
+    "telefono",
+    "email",
+    "contacto_representante",
+)
+# Why a Cliente's personal data was erased: kept in its history, so it holds none.
+REASON: Final = _texts(500, "must be 1 to 500 characters, none of them control")
 
 
 def normalise(name: str, value: str | None) -> str | None:
@@ -253,3 +266,10 @@ def _numero_rule(values: Mapping[str, str | None]) -> Rule | None:
 def _field_order(error: FieldError) -> tuple[int, str]:
     known = error.field in RULES
     return (FIELDS.index(error.field) if known else len(FIELDS), error.field)
+
+
+def validate_reason(reason: str) -> str:
+    """An erasure's reason, trimmed; raises ValidationFailed naming it."""
+    if not REASON.allows(reason):
+        raise ValidationFailed([FieldError("reason", REASON.message)])
+    return reason.strip(SPACE)

@@ -10,7 +10,7 @@ from eventsourcing.dispatch import singledispatchmethod
 from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
 
-from commands import ClienteCreated, ClienteDeactivated, ClienteUpdated
+from commands import ClienteCreated, ClienteDeactivated, ClienteErased, ClienteUpdated
 from projections.feed import CLIENTE_TOPICS
 from projections.rows import DATOS_COLUMNS, ClienteRow, RowChanges
 from projections.view import ClientesView, Cursor
@@ -52,6 +52,8 @@ class ClientesProjection(Projection[ClientesView]):
 
     @fold.register
     def _(self, domain_event: ClienteCreated, changes: RowChanges) -> None:
+        if domain_event.erased:
+            return  # its personal data is gone: it is in no list, and never was to a reader
         fields = dict(zip(DATOS_COLUMNS, _datos_of(domain_event), strict=True))
         changes.add(
             ClienteRow(
@@ -65,6 +67,8 @@ class ClientesProjection(Projection[ClientesView]):
 
     @fold.register
     def _(self, domain_event: ClienteUpdated, changes: RowChanges) -> None:
+        if domain_event.erased:
+            return  # its row, if any, goes with the ClienteErased that follows
         changes.change(
             domain_event.cliente_id,
             domain_event.changes,
@@ -74,11 +78,19 @@ class ClientesProjection(Projection[ClientesView]):
 
     @fold.register
     def _(self, domain_event: ClienteDeactivated, changes: RowChanges) -> None:
-        changes.remove(domain_event.cliente_id)
+        if domain_event.erased:  # its creation may have been left out (above)
+            changes.discard(domain_event.cliente_id)
+        else:
+            changes.remove(domain_event.cliente_id)
+
+    @fold.register
+    def _(self, domain_event: ClienteErased, changes: RowChanges) -> None:
+        changes.discard(domain_event.cliente_id)
 
 
 def _ids_to_load(batch: Batch) -> set[int]:
     """Clientes the batch changes without creating them: their rows exist already."""
     created = {e.cliente_id for e, _ in batch if isinstance(e, ClienteCreated)}
-    changed = {e.cliente_id for e, _ in batch if isinstance(e, ClienteUpdated | ClienteDeactivated)}
+    changing = ClienteUpdated | ClienteDeactivated | ClienteErased
+    changed = {e.cliente_id for e, _ in batch if isinstance(e, changing)}
     return changed - created

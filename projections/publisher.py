@@ -11,14 +11,25 @@ ever been given and skips what is at or below it, so nothing is added twice.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
+from uuid import UUID
 
 import msgspec
 import redis
 from eventsourcing.persistence import Tracking, TrackingRecorder
 
+from commands import ClienteErased
 from projections.envelopes import envelope, is_cliente_event
+
+
+class RecordsPositions(Protocol):
+    """What the publisher needs of the event store's recorder beside its notifications."""
+
+    def positions_of(self, originator_id: UUID, below: int) -> list[int]:
+        """The positions of an aggregate's events below ``below``, in order."""
+        ...
+
 
 ENVELOPE_FIELD = "envelope"  # the stream entry's one field: the envelope as JSON
 
@@ -45,12 +56,18 @@ class RedisPublisher:
     outages = (redis.ConnectionError, redis.TimeoutError)  # Redis away: the runner retries
 
     def __init__(
-        self, view: TrackingRecorder, client: redis.Redis, stream: str, maxlen: int
+        self,
+        view: TrackingRecorder,
+        client: redis.Redis,
+        stream: str,
+        maxlen: int,
+        positions_of: Callable[[UUID, int], list[int]],
     ) -> None:
         self._view = view
         self.client = client
         self.stream = stream
         self.maxlen = maxlen
+        self.positions_of = positions_of  # an aggregate's events' positions, below one
 
     @property
     def view(self) -> TrackingRecorder:
@@ -61,6 +78,10 @@ class RedisPublisher:
         pipe = self.client.pipeline(transaction=False)
         for domain_event, tracking in batch:
             position = tracking.notification_id
+            if isinstance(domain_event, ClienteErased):
+                earlier = self.positions_of(domain_event.originator_id, position)
+                if earlier:
+                    pipe.xdel(self.stream, *map(entry_id, earlier))
             if position > published and is_cliente_event(domain_event):
                 pipe.xadd(
                     self.stream,

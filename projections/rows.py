@@ -114,6 +114,11 @@ class RowChanges:
         self.touched.add(cliente_id)
         self._count(row, -1)
 
+    def discard(self, cliente_id: int) -> None:
+        """Removes the Cliente's row if the table, or the batch, has one (an erasure's)."""
+        if self.rows.get(cliente_id) is not None:
+            self.remove(cliente_id)
+
     def _count(self, row: ClienteRow, delta: int) -> None:
         span = span_of(row.id)
         self.count_deltas[span] = self.count_deltas.get(span, 0) + delta

@@ -74,7 +74,7 @@ def signed(secret: str = SECRET, algorithm: str = "HS256", **overrides: Any) -> 
 
 def unsigned(**overrides: Any) -> str:
     """A token with ``alg: none``, which must never be accepted."""
-    return jwt.encode(claims(**overrides), None, algorithm="none")
+    return jwt.encode(claims(**overrides), "", algorithm="none")
 
 
 def test_a_well_formed_token_is_accepted(sqlite_client: Client) -> None:

@@ -26,11 +26,30 @@ pytestmark = pytest.mark.parametrize("store_kind", ["sqlite"])
 ERRORS = {"400", "401", "403", "408", "431", "503"}  # 408, 431: a head too slow, too large
 EXPECTED = {
     ("/api/clientes", "get"): {"200"} | ERRORS,
-    ("/api/clientes", "post"): {"201", "408", "409", "413", "422", "429"} | ERRORS,
-    ("/api/clientes/{cliente_id}", "get"): {"200", "304", "404"} | ERRORS,
-    ("/api/clientes/{cliente_id}", "put"): {"200", "404", "409", "412", "413", "422", "429"}
+    ("/api/clientes", "post"): {"201", "408", "409", "410", "413", "422", "429"} | ERRORS,
+    ("/api/clientes/{cliente_id}", "get"): {"200", "304", "404", "410"} | ERRORS,
+    ("/api/clientes/{cliente_id}", "put"): {"200", "404", "409", "410", "412", "413", "422", "429"}
     | ERRORS,
-    ("/api/clientes/{cliente_id}", "patch"): {"200", "404", "409", "412", "413", "422", "429"}
+    ("/api/clientes/{cliente_id}", "patch"): {
+        "200",
+        "404",
+        "409",
+        "410",
+        "412",
+        "413",
+        "422",
+        "429",
+    }
+    | ERRORS,
+    ("/api/clientes/{cliente_id}/erasure", "post"): {
+        "204",
+        "404",
+        "409",
+        "412",
+        "413",
+        "422",
+        "429",
+    }
     | ERRORS,
     ("/api/clientes/{cliente_id}", "delete"): {"204", "404", "409", "412", "422", "429"} | ERRORS,
     ("/api/clientes/{cliente_id}/history", "get"): {"200", "404"} | ERRORS,
@@ -205,6 +224,7 @@ def test_a_create_links_to_the_reads_and_writes_of_the_created_cliente(
             "updateCliente",
             "patchCliente",
             "deactivateCliente",
+            "eraseCliente",
         }
         <= operation_ids
     )

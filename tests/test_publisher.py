@@ -129,7 +129,13 @@ def test_a_crash_after_xadd_before_saving_the_position_duplicates_and_loses_noth
     clientes = services.clientes
     write_script(clientes)
     real = publisher(services, stream_name, resources)
-    crashing = RedisPublisher(TrackingThatCrashes(real.view), real.client, stream_name, 1000)  # type: ignore[arg-type]
+    crashing = RedisPublisher(
+        TrackingThatCrashes(real.view),  # type: ignore[arg-type]
+        real.client,
+        stream_name,
+        1000,
+        real.positions_of,
+    )
     batch = stored_batch(clientes, clientes.name)
     with pytest.raises(Crash):
         crashing.process_batch(batch[:published_before_crash])
@@ -164,7 +170,9 @@ def test_the_stream_is_trimmed_to_about_maxlen_entries(
     for n in range(299):
         cliente.update(validate(fields(nombre=f"Nombre {n}")), "luis")
     events = cliente.collect_events()
-    trimming = RedisPublisher(tracking, redis_client, stream_name, maxlen=50)
+    trimming = RedisPublisher(
+        tracking, redis_client, stream_name, maxlen=50, positions_of=lambda *_: []
+    )
     trimming.process_batch([(e, Tracking("trim", p)) for p, e in enumerate(events, 1)])
     length = redis_client.xlen(stream_name)
     assert 50 <= length < 300

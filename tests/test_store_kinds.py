@@ -10,6 +10,7 @@ from eventsourcing.utils import resolve_topic
 
 import stores
 from commands.idempotency import CountsKeptAnswers
+from commands.sealing import DataKeys
 from projections.view import ClientesView
 from stores import KINDS, Store, StoreSettingsError, store_from_url
 from stores.store import MakesReadSide
@@ -47,7 +48,7 @@ def test_each_kind_provides_all_a_store_must(scheme: str, tmp_path: Path) -> Non
     assert issubclass(factory.table, ClientesView)
     assert not inspect.isabstract(factory.table), "its read table does all a read table must"
     recorder = factory.application_recorder_class
-    for method in (*vars(CountsKeptAnswers), "select_events"):
+    for method in (*vars(CountsKeptAnswers), *vars(DataKeys), "positions_of", "select_events"):
         if not method.startswith("_"):
             assert callable(getattr(recorder, method, None)), f"{scheme}: {method}"
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from api.http.auth import READ, WRITE, mint_token
+from api.http.auth import ERASE, READ, WRITE, mint_token
 from api.settings import Settings
+
+SCOPES = (READ, WRITE, ERASE)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -17,7 +19,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--scope",
         type=_scopes,
         default=f"{READ} {WRITE}",
-        help=f"space-separated: {READ}, {WRITE} or both",
+        help=f"space-separated, of {', '.join(SCOPES)} ({ERASE} erases personal data)",
     )
     parser.add_argument(
         "--ttl", type=_seconds, default=3600, metavar="SECONDS", help="how long it stays valid"
@@ -42,10 +44,10 @@ def _subject(raw: str) -> str:
 def _scopes(raw: str) -> str:
     scopes = raw.split()
     if not scopes:
-        raise argparse.ArgumentTypeError(f"must name at least one scope: {READ} or {WRITE}")
-    if unknown := [scope for scope in scopes if scope not in (READ, WRITE)]:
+        raise argparse.ArgumentTypeError(f"must name at least one scope: {', '.join(SCOPES)}")
+    if unknown := [scope for scope in scopes if scope not in SCOPES]:
         raise argparse.ArgumentTypeError(
-            f"unknown scope {' '.join(unknown)!r}: the scopes are {READ} and {WRITE}"
+            f"unknown scope {' '.join(unknown)!r}: the scopes are {', '.join(SCOPES)}"
         )
     return " ".join(dict.fromkeys(scopes))
 

@@ -21,6 +21,7 @@ from api.http.access import observed
 from api.http.auth import jwt_auth, require_scope
 from api.http.clientes import ClienteController
 from api.http.docs_ui import docs_assets
+from api.http.erasure import ErasureController
 from api.http.errors import problem_details
 from api.http.events import EventController, streams_end_on_stop_signal
 from api.http.health import health, ready
@@ -77,7 +78,12 @@ def create_app(settings: Settings | None = None, *, projector: bool | None = Non
 
     api = Router(
         path="/",
-        route_handlers=[ClienteController, ClienteHistoryController, EventController],
+        route_handlers=[
+            ClienteController,
+            ClienteHistoryController,
+            ErasureController,
+            EventController,
+        ],
         guards=[require_scope],
     )
     public = [health, ready, *([metrics] if settings.metrics else [])]

@@ -20,6 +20,7 @@ from api.settings import Settings
 ALGORITHM = "HS256"
 READ = "clientes:read"
 WRITE = "clientes:write"
+ERASE = "clientes:erase"
 READ_METHODS = frozenset({"GET", "HEAD"})
 
 
@@ -96,16 +97,17 @@ async def actor_from_token(token: ClientesToken, _: ASGIConnection[Any, Any, Any
 
 
 async def require_scope(
-    connection: ASGIConnection[Any, Actor, Any, Any], _: BaseRouteHandler
+    connection: ASGIConnection[Any, Actor, Any, Any], handler: BaseRouteHandler
 ) -> None:
-    """GET needs clientes:read; every other method needs clientes:write.
+    """GET needs clientes:read; every other method needs clientes:write, unless the route
+    names a scope of its own (``opt={"scope": ...}``, as the erasure does).
 
     OPTIONS (answered by the framework, with no data) needs no token.
     """
     method = connection.scope.get("method")
     if method == "OPTIONS":
         return
-    needed = READ if method in READ_METHODS else WRITE
+    needed = handler.opt.get("scope") or (READ if method in READ_METHODS else WRITE)
     if needed not in connection.user.scopes:
         raise PermissionDeniedException(f"The token lacks the {needed} scope")
 
@@ -144,7 +146,7 @@ def jwt_auth(settings: Settings) -> RotatingJWTAuth:
         exclude=["^/schema"],
         exclude_http_methods=["OPTIONS"],  # HEAD is read as GET, and needs the token as GET does
         openapi_security_scheme_name="bearer",
-        description=f"A JWT signed with {ALGORITHM}; scopes {READ} and {WRITE}.",
+        description=f"A JWT signed with {ALGORITHM}; scopes {READ}, {WRITE} and {ERASE}.",
     )
 
 

@@ -10,6 +10,7 @@ handed on to Litestar, so the body is parsed once.
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
+from functools import partial
 from typing import Any
 
 import anyio
@@ -21,7 +22,7 @@ from litestar.utils.scope.state import ScopeState
 from api.http.errors import invalid_fields, problem
 from api.http.metrics import COMMANDS
 from commands import FieldError
-from commands.validation import FIELDS, REQUIRED, field_errors
+from commands.validation import FIELDS, REASON, REQUIRED, field_errors
 from projections.envelopes import API_NAMES
 
 BODY_SECONDS = 10.0  # the longest a request body may take to arrive
@@ -77,21 +78,41 @@ def cliente_fields(members: dict[str, Any], *, partial: bool) -> dict[str, str |
 BeforeRequest = Callable[[Request[Any, Any, Any]], Coroutine[Any, Any, None]]
 
 
-def checked_body(*, partial: bool) -> BeforeRequest:
-    """A before-request hook that reads a Cliente body whole: a new one, or a partial update."""
+def erasure_reason(members: dict[str, Any]) -> str:
+    """The reason of an erasure's body; a 400 naming every bad member."""
+    errors = [{"field": key, "message": "is not a field"} for key in members if key != "reason"]
+    reason = members.get("reason")
+    if not isinstance(reason, str):
+        kind = "missing" if "reason" not in members else f"a JSON {_kind(reason)}"
+        errors.insert(0, {"field": "reason", "message": f"must be a string, not {kind}"})
+    elif not REASON.allows(reason):
+        errors.insert(0, {"field": "reason", "message": REASON.message})
+    if errors:
+        raise invalid_fields(errors)
+    return str(reason)
 
-    command = "update" if partial else "create"
 
-    async def check(request: Request[Any, Any, Any]) -> None:
+Check = Callable[[dict[str, Any]], object]
+
+
+def checked_body(command: str, check: Check) -> BeforeRequest:
+    """A before-request hook that reads the body of ``command`` whole and ``check``s it."""
+
+    async def hook(request: Request[Any, Any, Any]) -> None:
         try:
             members = decode_object(await read_body(request))
-            cliente_fields(members, partial=partial)
+            check(members)
         except ProblemDetailsException:
             COMMANDS.labels(command, "invalid").inc()  # refused before it reached the command
             raise
         ScopeState.from_scope(request.scope).json = members
 
-    return check
+    return hook
+
+
+NEW_CLIENTE = checked_body("create", partial(cliente_fields, partial=False))
+CHANGED_CLIENTE = checked_body("update", partial(cliente_fields, partial=True))
+ERASURE = checked_body("erase", erasure_reason)
 
 
 async def read_body(request: Request[Any, Any, Any]) -> bytes:

@@ -16,7 +16,7 @@ from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT, HTTP_30
 
 from api.bootstrap import Services
 from api.http.auth import Actor
-from api.http.bodies import checked_body
+from api.http.bodies import CHANGED_CLIENTE, NEW_CLIENTE
 from api.http.conditional import IfMatch, IfNoneMatch, etag, parse_etags
 from api.http.errors import invalid_fields
 from api.http.filters import provide_filters
@@ -99,7 +99,7 @@ class ClienteController(Controller):
         "/{cliente_id:int}",
         operation_class=ClientesOperation,
         operation_id="getCliente",
-        responses={**NOT_MODIFIED, **problems(400, 401, 403, 404, 503)},
+        responses={**NOT_MODIFIED, **problems(400, 401, 403, 404, 410, 503)},
     )
     async def get_cliente(
         self,
@@ -132,8 +132,8 @@ class ClienteController(Controller):
     @post(
         operation_class=ClientesOperation,
         operation_id="createCliente",
-        before_request=checked_body(partial=False),
-        responses=problems(400, 401, 403, 408, 409, 413, 422, 429, 503),
+        before_request=NEW_CLIENTE,
+        responses=problems(400, 401, 403, 408, 409, 410, 413, 422, 429, 503),
     )
     async def create_cliente(
         self,
@@ -156,8 +156,8 @@ class ClienteController(Controller):
         http_method=[HttpMethod.PUT, HttpMethod.PATCH],
         operation_class=ClientesOperation,
         operation_id=lambda _, method, __: UPDATES[HttpMethod(method)],
-        before_request=checked_body(partial=True),
-        responses=problems(400, 401, 403, 404, 408, 409, 412, 413, 422, 429, 503),
+        before_request=CHANGED_CLIENTE,
+        responses=problems(400, 401, 403, 404, 408, 409, 410, 412, 413, 422, 429, 503),
     )
     async def update_cliente(
         self,
@@ -169,7 +169,7 @@ class ClienteController(Controller):
         idempotency_key: IdempotencyKey = None,
     ) -> Response[Cliente]:
         """Changes the fields present in the body; the others stay (PUT and PATCH alike)."""
-        command = UpdateCliente(cliente_id, data.changes(), request.user.sub, _versions(if_match))
+        command = UpdateCliente(cliente_id, data.changes(), request.user.sub, versions(if_match))
         return await keyed_write(
             services,
             request,
@@ -193,7 +193,7 @@ class ClienteController(Controller):
         idempotency_key: IdempotencyKey = None,
     ) -> Response[None]:
         """Deactivates a Cliente: gone from reads, its code still taken."""
-        command = DeactivateCliente(cliente_id, request.user.sub, _versions(if_match))
+        command = DeactivateCliente(cliente_id, request.user.sub, versions(if_match))
         return await keyed_write(
             services,
             request,
@@ -203,6 +203,7 @@ class ClienteController(Controller):
         )
 
 
-def _versions(if_match: str | None) -> frozenset[int] | None:
+def versions(if_match: str | None) -> frozenset[int] | None:
+    """The versions a conditional write may change, from its If-Match; None: any."""
     tags = parse_etags(if_match, "If-Match")
     return None if tags is None else tags.if_match()

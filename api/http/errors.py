@@ -25,6 +25,7 @@ from commands import (
     VersionMismatch,
     VersionNotFound,
 )
+from commands.errors import AlreadyErased, ClienteGone, NotSealedYet
 from projections.envelopes import API_NAMES
 from stores import Store
 
@@ -133,6 +134,9 @@ REFUSALS: Mapping[type[Exception], Refusal] = {
     TooMuchContention: Refusal(409, "conflict"),
     VersionMismatch: Refusal(412, "precondition_failed"),
     KeyReused: Refusal(422, "invalid"),  # the Idempotency-Key was used for another request
+    AlreadyErased: Refusal(409, "conflict"),
+    NotSealedYet: Refusal(409, "conflict"),
+    ClienteGone: Refusal(410, "not_found"),
 }
 
 

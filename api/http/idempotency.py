@@ -141,8 +141,20 @@ def kept_answer(respond: Respond, outcome: Cliente | ClientesError) -> Answer | 
     return Answer(response.status_code or 200, body.decode(), headers)
 
 
-def given(answer: Answer, *, again: bool = False) -> Response[bytes]:
-    """A kept answer as a response; ``again`` marks it as the answer to an earlier request."""
+def given(answer: Answer, *, again: bool = False) -> Response[Any]:
+    """A kept answer as a response; ``again`` marks it as the answer to an earlier request.
+
+    An answer that showed a Cliente whose personal data was erased since is gone with
+    it: a 410 says so, and nothing else of it is given.
+    """
+    if answer.erased:
+        gone = problem(
+            410,
+            "The answer kept for this Idempotency-Key showed a Cliente whose personal data "
+            "was erased since: it is gone with it",
+            headers={REPLAYED: "true"},
+        )
+        return gone.to_response(None)  # type: ignore[arg-type]
     media_type = "application/problem+json" if answer.status >= 400 else "application/json"
     return Response(
         answer.body.encode(),

@@ -32,8 +32,11 @@ PROBLEM_DESCRIPTIONS = {
     403: "The token lacks the scope the method needs",
     404: "No vigente Cliente has that id",
     408: "The request head or body took longer than 10 s to arrive",
-    409: "Another Cliente holds the codigoCliente, or a request with the same "
-    "Idempotency-Key is still running",
+    409: "Another Cliente holds the codigoCliente, a request with the same "
+    "Idempotency-Key is still running, or the Cliente's personal data is erased already "
+    "(or cannot be until its events are encrypted at rest)",
+    410: "The Cliente's personal data was erased: its past states, or the answer kept for "
+    "the Idempotency-Key that showed it, are gone",
     412: "If-Match names no version the Cliente is at",
     413: f"The body is over {MAX_BODY // 1024} KiB",
     422: "The Idempotency-Key was used in the last 24 hours for another request",
@@ -155,6 +158,7 @@ HEADERS: dict[str, dict[str, dict[str, OpenAPIHeader]]] = {
     "updateCliente": UPDATED,
     "patchCliente": UPDATED,
     "deactivateCliente": {"204": REPLAY, "404": REPLAY, "412": REPLAY},
+    "eraseCliente": {"204": REPLAY, "404": REPLAY, "409": REPLAY, "412": REPLAY},
 }
 
 
@@ -170,6 +174,7 @@ LINKS = {
             "UpdateCliente": _created_cliente("updateCliente"),
             "PatchCliente": _created_cliente("patchCliente"),
             "DeactivateCliente": _created_cliente("deactivateCliente"),
+            "EraseCliente": _created_cliente("eraseCliente"),
         }
     }
 }

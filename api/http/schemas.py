@@ -11,7 +11,7 @@ from msgspec import UNSET, UnsetType
 from commands import Cliente as ClienteAggregate
 from commands import ClienteEvent
 from commands.validation import ClienteDatos
-from projections.envelopes import event_data
+from projections.envelopes import EventType, event_data
 from projections.rows import ClienteRow
 
 MAX_BODY = 64 * 1024  # bytes a request body may have
@@ -105,13 +105,16 @@ else:
 
 class HistoryEntry(Schema):
     """One event of a Cliente's audit trail; ``data`` holds, for an update, only
-    the changed fields with their new values."""
+    the changed fields with their new values, and for an erasure its reason. Every
+    entry of a Cliente whose personal data was erased shows the personal fields it
+    held as null, and has ``erased: true``."""
 
-    type: str
+    type: EventType
     version: int
     timestamp: datetime
     actor: str
     data: dict[str, str | None]
+    erased: bool | UnsetType = UNSET
 
     @classmethod
     def from_event(cls, event: ClienteEvent) -> HistoryEntry:
@@ -121,6 +124,7 @@ class HistoryEntry(Schema):
             timestamp=event.timestamp,
             actor=event.actor,
             data=event_data(event),
+            erased=True if event.erased else UNSET,
         )
 
 

@@ -4,8 +4,9 @@ read tables)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore, PostgresFactory
@@ -16,6 +17,7 @@ from psycopg.sql import SQL, Composed, Identifier, Literal
 
 from commands.idempotency import KeptCounts
 from commands.ids import BLOCK
+from commands.sealing import KeyChanges
 from stores.postgres.read_table import PostgresClientesView
 from stores.store import MakesReadSide
 
@@ -49,8 +51,10 @@ class PostgresIdSequence:
 
 
 class PostgresEventRecorder(PostgresApplicationRecorder):
-    """The library's recorder, sending the events it inserts as a binary array, and
-    counting the answers of idempotency keys they keep (commands/idempotency.py).
+    """The library's recorder, sending the events it inserts as a binary array; in the
+    same transaction it counts the answers of idempotency keys they keep
+    (commands/idempotency.py) and records the data keys they make and destroy
+    (commands/sealing.py).
 
     The library's statement takes the events as one array of its composite type,
     in text (``%s``): psycopg then writes each event's bytes as escaped text, in
@@ -77,18 +81,52 @@ class PostgresEventRecorder(PostgresApplicationRecorder):
             "SELECT coalesce(sum(answers), 0) AS answers FROM {} WHERE actor = %s AND hour >= %s"
         ).format(kept)
         self.forget_kept_statement = SQL("DELETE FROM {} WHERE hour < %s").format(kept)
+        keys = Identifier(self.datastore.schema, f"{self.events_table_name}_keys")
+        # A destroyed key leaves its row, with no key: a tombstone that tells an erased
+        # Cliente from one stored before keys existed.
+        self.sql_create_statements.append(
+            SQL("CREATE TABLE IF NOT EXISTS {} (owner uuid PRIMARY KEY, key bytea)").format(keys)
+        )
+        self.insert_keys_statement = SQL("INSERT INTO {} VALUES (%s, %b)").format(keys)
+        self.destroy_keys_statement = SQL("UPDATE {} SET key = NULL WHERE owner = ANY(%s)").format(
+            keys
+        )
+        self.select_keys_statement = SQL("SELECT owner, key FROM {} WHERE owner = ANY(%s)").format(
+            keys
+        )
+        self.select_positions_statement = SQL(
+            "SELECT notification_id FROM {} WHERE originator_id = %s AND notification_id < %s"
+            " ORDER BY notification_id"
+        ).format(Identifier(self.datastore.schema, self.events_table_name))
 
     def _insert_stored_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> None:
         super()._insert_stored_events(curs, stored_events, **kwargs)
-        # Counted while the table lock is held: no two transactions meet on a row.
+        # Written while the table lock is held, so no two transactions meet on a row; on a
+        # cursor of its own, as the library reads the inserted positions from ``curs``.
         counts: KeptCounts = kwargs.get("kept_answers", {})
-        if counts:
-            rows = [(actor, hour, n) for (actor, hour), n in sorted(counts.items())]
-            # A cursor of its own: the library reads the inserted positions from ``curs``.
-            with curs.connection.cursor() as counting:
-                counting.executemany(self.count_kept_statement, rows)
+        keys: KeyChanges | None = kwargs.get("data_keys")
+        if not counts and not keys:
+            return
+        with curs.connection.cursor() as also:
+            if counts:
+                rows = [(actor, hour, n) for (actor, hour), n in sorted(counts.items())]
+                also.executemany(self.count_kept_statement, rows)
+            if keys and keys.new:
+                also.executemany(self.insert_keys_statement, list(keys.new.items()))
+            if keys and keys.destroyed:
+                also.execute(self.destroy_keys_statement, (list(keys.destroyed),))
+
+    def select_data_keys(self, owners: Collection[UUID]) -> dict[UUID, bytes | None]:
+        with self.datastore.get_connection() as conn:
+            rows = conn.execute(self.select_keys_statement, (list(owners),)).fetchall()
+        return {row["owner"]: None if row["key"] is None else bytes(row["key"]) for row in rows}
+
+    def positions_of(self, originator_id: UUID, below: int) -> list[int]:
+        with self.datastore.get_connection() as conn:
+            rows = conn.execute(self.select_positions_statement, (originator_id, below)).fetchall()
+        return [int(row["notification_id"]) for row in rows]
 
     def kept_answers(self, actor: str, since_hour: int) -> int:
         with self.datastore.get_connection() as conn:

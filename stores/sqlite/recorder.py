@@ -3,8 +3,9 @@ adds to them (counts of kept answers, the id sequence, the read tables)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.sqlite import (
@@ -16,6 +17,7 @@ from eventsourcing.sqlite import (
 
 from commands.idempotency import KeptCounts
 from commands.ids import BLOCK
+from commands.sealing import KeyChanges
 from stores.sqlite.read_table import SQLiteClientesView
 from stores.store import MakesReadSide
 
@@ -47,8 +49,9 @@ class SQLiteIdSequence:
 
 
 class SQLiteEventRecorder(SQLiteApplicationRecorder):
-    """The library's recorder, counting the answers of idempotency keys the events it
-    inserts keep (commands/idempotency.py), in the same transaction."""
+    """The library's recorder; in the transaction that inserts events it also counts the
+    answers of idempotency keys they keep (commands/idempotency.py) and records the data
+    keys they make and destroy (commands/sealing.py)."""
 
     def __init__(self, datastore: SQLiteDatastore, *args: Any, **kwargs: Any) -> None:
         super().__init__(datastore, *args, **kwargs)
@@ -65,6 +68,19 @@ class SQLiteEventRecorder(SQLiteApplicationRecorder):
             f"SELECT coalesce(sum(answers), 0) FROM {kept} WHERE actor = ? AND hour >= ?"
         )
         self.forget_kept_statement = f"DELETE FROM {kept} WHERE hour < ?"
+        keys = f"{self.events_table_name}_keys"
+        # A destroyed key leaves its row, with no key: a tombstone that tells an erased
+        # Cliente from one stored before keys existed.
+        self.create_table_statements.append(
+            f"CREATE TABLE IF NOT EXISTS {keys} (owner TEXT PRIMARY KEY, key BLOB) WITHOUT ROWID"
+        )
+        self.insert_keys_statement = f"INSERT INTO {keys} VALUES (?, ?)"
+        self.destroy_keys_statement = f"UPDATE {keys} SET key = NULL WHERE owner = ?"
+        self.select_keys_statement = f"SELECT owner, key FROM {keys} WHERE owner IN "
+        self.select_positions_statement = (
+            f"SELECT rowid FROM {self.events_table_name}"
+            " WHERE originator_id = ? AND rowid < ? ORDER BY rowid"
+        )
 
     def _insert_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -73,7 +89,23 @@ class SQLiteEventRecorder(SQLiteApplicationRecorder):
         counts: KeptCounts = kwargs.get("kept_answers", {})
         if counts:
             c.executemany(self.count_kept_statement, [(a, h, n) for (a, h), n in counts.items()])
+        keys: KeyChanges | None = kwargs.get("data_keys")
+        if keys and keys.new:
+            c.executemany(self.insert_keys_statement, [(o.hex, k) for o, k in keys.new.items()])
+        if keys and keys.destroyed:
+            c.executemany(self.destroy_keys_statement, [(o.hex,) for o in keys.destroyed])
         return positions
+
+    def select_data_keys(self, owners: Collection[UUID]) -> dict[UUID, bytes | None]:
+        hexes = [owner.hex for owner in owners]
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(f"{self.select_keys_statement}({', '.join('?' * len(hexes))})", hexes)
+            return {UUID(owner): key for owner, key in c.fetchall()}
+
+    def positions_of(self, originator_id: UUID, below: int) -> list[int]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(self.select_positions_statement, (originator_id.hex, below))
+            return [int(position) for (position,) in c.fetchall()]
 
     def kept_answers(self, actor: str, since_hour: int) -> int:
         with self.datastore.transaction(commit=False) as c:
