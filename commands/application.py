@@ -36,7 +36,7 @@ from commands.messages import (
     EraseCliente,
     UpdateCliente,
 )
-from commands.sealing import DataKeys, KeyRing, SealingMapper, key_changes
+from commands.sealing import DataKeys, KeyRing, SealingMapper, in_clear, key_changes
 from commands.transcoding import MsgspecJSONTranscoder
 from commands.validation import validate, validate_reason
 
@@ -192,7 +192,7 @@ class Clientes(Application[UUID]):
             if cliente.erased:
                 raise AlreadyErased(command.cliente_id)
             _expect(cliente, command.expected_versions)
-            if self.mapper.keys.for_sealing(cliente.id) is None:
+            if not self._all_sealed(cliente.id):
                 raise NotSealedYet(command.cliente_id)
             cliente.erase(command.actor, reason)
             return Decision(cliente)
@@ -240,6 +240,12 @@ class Clientes(Application[UUID]):
         for owner in keys.destroyed:
             self.mapper.keys.forget(owner)
         return recordings
+
+    def _all_sealed(self, aggregate_id: UUID) -> bool:
+        """Whether every personal value of an aggregate's events is sealed with a key."""
+        decode = self.mapper.transcoder.decode
+        stored = self.recorder.select_events(aggregate_id)
+        return not any(in_clear(decode(event.state), event.topic) for event in stored)
 
     def _notify(self, recordings: list[Recording[UUID]]) -> None:
         """Tells in-process followers the new head position, so they need not poll."""

@@ -18,9 +18,12 @@ Keys live in a table of the store's own, beside the events (``DataKeys``): a
 Cliente's key is made with its ClienteCreated and recorded in the same
 transaction; an erasure records ClienteErased and destroys the key in the same
 transaction, leaving a tombstone (the key's row with no key). An event whose
-key is destroyed decodes with its personal fields None and ``erased`` True;
-one whose owner has no row at all was stored before this release, in clear,
-and decodes as it was (``clientes encrypt-history`` seals those).
+key is destroyed decodes with its personal fields None and ``erased`` True.
+
+A Cliente created before this release has no key at all: its events are in
+clear, and so are those written for it until ``clientes encrypt-history`` has
+made its key and sealed them all (commands/encrypting.py); it cannot be erased
+before.
 """
 
 from __future__ import annotations
@@ -103,6 +106,10 @@ SEALS: Mapping[str, Seal] = {
 }
 
 
+class KeyDestroyed(Exception):
+    """The Cliente's key was destroyed: its personal data was erased."""
+
+
 class KeyRing:
     """The data keys: new ones made for new Clientes, the others read from the store.
 
@@ -125,13 +132,22 @@ class KeyRing:
         return key
 
     def for_sealing(self, owner: UUID) -> bytes | None:
+        """The key to seal ``owner``'s values with; None for a Cliente that has none yet
+        (created before keys existed: its values stay in clear until encrypted).
+
+        Raises KeyDestroyed for an erased Cliente.
+        """
         key = self._cache.get(owner)
         if key is not None:
             self._cache.move_to_end(owner)
             return key
-        key = self._store.select_data_keys([owner]).get(owner)
-        if key is not None:
-            self._keep(owner, key)
+        found = self._store.select_data_keys([owner])
+        if owner not in found:
+            return None
+        key = found[owner]
+        if key is None:
+            raise KeyDestroyed(f"the data key of {owner} was destroyed: its Cliente was erased")
+        self._keep(owner, key)
         return key
 
     def for_unsealing(self, owners: Collection[UUID]) -> Keys:
@@ -164,11 +180,15 @@ class SealingMapper(Mapper[UUID]):
             return super().to_stored_event(domain_event)
         state = dict(vars(domain_event))
         owner = seal.owner_of(state, domain_event.originator_id)
-        if owner is not None:
-            key = self.keys.for_sealing(owner)
-            if key is None:
-                raise LookupError(f"no data key for {owner}: its Cliente was erased")
-            sealed(state, seal, owner, key, _bound_to(domain_event))
+        key = None if owner is None else self.keys.for_sealing(owner)
+        if owner is not None and key is not None:
+            sealed(
+                state,
+                seal,
+                owner,
+                key,
+                bound_to(domain_event.originator_id, domain_event.originator_version),
+            )
         carrier = object.__new__(type(domain_event))
         object.__setattr__(carrier, "__dict__", state)
         return super().to_stored_event(carrier)
@@ -187,7 +207,11 @@ class SealingMapper(Mapper[UUID]):
             if owner is None:
                 continue
             if SEALED in vars(event):
-                unsealed(vars(event), keys.get(owner), _bound_to(event))
+                unsealed(
+                    vars(event),
+                    keys.get(owner),
+                    bound_to(event.originator_id, event.originator_version),
+                )
             elif keys.get(owner, b"") is None and isinstance(event, CLIENTE_EVENTS):
                 vars(event)[ERASED] = True  # an event with nothing sealed of an erased Cliente
         return events
@@ -224,6 +248,18 @@ def unsealed(state: dict[str, Any], key: bytes | None, bound: bytes) -> None:
     holder.update(msgspec.json.decode(AESGCM(key).decrypt(raw[:NONCE], raw[NONCE:], bound)))
 
 
+def in_clear(state: Mapping[str, Any], topic: str) -> bool:
+    """Whether a stored event's state holds personal values in clear: it has some, and
+    they were not sealed (stored before keys existed)."""
+    seal = SEALS.get(topic)
+    if seal is None or SEALED in state:
+        return False
+    holder = state.get(seal.within, {}) if seal.within else state
+    if seal.owner is not None and state.get(seal.owner) is None:
+        return False  # an answer that shows no Cliente
+    return any(holder.get(name) is not None for name in seal.names)
+
+
 def key_changes(events: Iterable[Any], keys: KeyRing) -> KeyChanges:
     """The keys a batch of events makes (its new Clientes') and destroys (its erasures')."""
     new: dict[UUID, bytes] = {}
@@ -246,6 +282,6 @@ def _owner(event: Any) -> UUID | None:
     return None
 
 
-def _bound_to(event: Any) -> bytes:
+def bound_to(originator_id: Any, originator_version: int) -> bytes:
     """What a sealed value is bound to: its event's aggregate id and version."""
-    return UUID(str(event.originator_id)).bytes + int(event.originator_version).to_bytes(8, "big")
+    return UUID(str(originator_id)).bytes + int(originator_version).to_bytes(8, "big")

@@ -1,4 +1,5 @@
-"""The clientes command: serve, project, replay, token, tail, config, forget-keys."""
+"""The clientes command: serve, project, replay, token, tail, config, forget-keys,
+encrypt-history."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from api.cli import config, forget_keys, project, replay, serve, tail, token
+from api.cli import config, encrypt_history, forget_keys, project, replay, serve, tail, token
 from api.settings import ConfigError
 from stores import StoreUnusable
 
@@ -68,6 +69,13 @@ def parser() -> argparse.ArgumentParser:
         )
     )
     command("config", "print the effective configuration, secrets masked", config.run)
+    encrypt_history.add_arguments(
+        command(
+            "encrypt-history",
+            "seal the personal values that a release before encryption stored in clear",
+            encrypt_history.run,
+        )
+    )
     forget_keys.add_arguments(
         command(
             "forget-keys",

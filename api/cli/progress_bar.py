@@ -10,8 +10,11 @@ from typing import TextIO
 class ProgressBar:
     """Shows events done, events per second and the time left."""
 
-    def __init__(self, stream: TextIO = sys.stderr, every: float = 5.0) -> None:
+    def __init__(
+        self, stream: TextIO = sys.stderr, every: float = 5.0, label: str = "replay"
+    ) -> None:
         self.stream = stream
+        self.label = label
         self.interactive = stream.isatty()
         self.every = every if not self.interactive else 0.1
         self.started = time.monotonic()
@@ -34,7 +37,7 @@ class ProgressBar:
             filled = int(share * 30)
             self.stream.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {figures}  ")
         else:
-            self.stream.write(f"replay: {figures}\n")
+            self.stream.write(f"{self.label}: {figures}\n")
         self.stream.flush()
 
     def finish(self) -> None:

@@ -4,7 +4,7 @@ read tables)."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -15,6 +15,7 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier, Literal
 
+from commands.encrypting import Rewritten
 from commands.idempotency import KeptCounts
 from commands.ids import BLOCK
 from commands.sealing import KeyChanges
@@ -94,6 +95,9 @@ class PostgresEventRecorder(PostgresApplicationRecorder):
         self.select_keys_statement = SQL("SELECT owner, key FROM {} WHERE owner = ANY(%s)").format(
             keys
         )
+        self.rewrite_event_statement = SQL(
+            "UPDATE {} SET state = %b WHERE originator_id = %s AND originator_version = %s"
+        ).format(Identifier(self.datastore.schema, self.events_table_name))
         self.select_positions_statement = SQL(
             "SELECT notification_id FROM {} WHERE originator_id = %s AND notification_id < %s"
             " ORDER BY notification_id"
@@ -122,6 +126,12 @@ class PostgresEventRecorder(PostgresApplicationRecorder):
         with self.datastore.get_connection() as conn:
             rows = conn.execute(self.select_keys_statement, (list(owners),)).fetchall()
         return {row["owner"]: None if row["key"] is None else bytes(row["key"]) for row in rows}
+
+    def rewrite_events(self, states: Sequence[Rewritten], new_keys: Mapping[UUID, bytes]) -> None:
+        with self.datastore.transaction(commit=True) as curs:
+            if new_keys:
+                curs.executemany(self.insert_keys_statement, list(new_keys.items()))
+            curs.executemany(self.rewrite_event_statement, [(s, o, v) for o, v, s in states])
 
     def positions_of(self, originator_id: UUID, below: int) -> list[int]:
         with self.datastore.get_connection() as conn:

@@ -3,7 +3,7 @@ adds to them (counts of kept answers, the id sequence, the read tables)."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -15,6 +15,7 @@ from eventsourcing.sqlite import (
     SQLiteFactory,
 )
 
+from commands.encrypting import Rewritten
 from commands.idempotency import KeptCounts
 from commands.ids import BLOCK
 from commands.sealing import KeyChanges
@@ -77,6 +78,10 @@ class SQLiteEventRecorder(SQLiteApplicationRecorder):
         self.insert_keys_statement = f"INSERT INTO {keys} VALUES (?, ?)"
         self.destroy_keys_statement = f"UPDATE {keys} SET key = NULL WHERE owner = ?"
         self.select_keys_statement = f"SELECT owner, key FROM {keys} WHERE owner IN "
+        self.rewrite_event_statement = (
+            f"UPDATE {self.events_table_name} SET state = ?"
+            " WHERE originator_id = ? AND originator_version = ?"
+        )
         self.select_positions_statement = (
             f"SELECT rowid FROM {self.events_table_name}"
             " WHERE originator_id = ? AND rowid < ? ORDER BY rowid"
@@ -101,6 +106,11 @@ class SQLiteEventRecorder(SQLiteApplicationRecorder):
         with self.datastore.transaction(commit=False) as c:
             c.execute(f"{self.select_keys_statement}({', '.join('?' * len(hexes))})", hexes)
             return {UUID(owner): key for owner, key in c.fetchall()}
+
+    def rewrite_events(self, states: Sequence[Rewritten], new_keys: Mapping[UUID, bytes]) -> None:
+        with self.datastore.transaction(commit=True) as c:
+            c.executemany(self.insert_keys_statement, [(o.hex, k) for o, k in new_keys.items()])
+            c.executemany(self.rewrite_event_statement, [(s, o.hex, v) for o, v, s in states])
 
     def positions_of(self, originator_id: UUID, below: int) -> list[int]:
         with self.datastore.transaction(commit=False) as c:
