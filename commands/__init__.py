@@ -13,10 +13,13 @@ from commands.cliente import (
 )
 from commands.committer import Steps
 from commands.errors import (
+    AlreadyErased,
+    ClienteGone,
     ClienteNotFound,
     ClientesError,
     CodigoTaken,
     FieldError,
+    NotSealedYet,
     ValidationFailed,
     VersionMismatch,
     VersionNotFound,
@@ -34,6 +37,7 @@ from commands.validation import ClienteDatos, validate
 __all__ = [
     "CLIENTE_EVENTS",
     "AlreadyAnswered",
+    "AlreadyErased",
     "Answer",
     "Cliente",
     "ClienteCreated",
@@ -41,6 +45,7 @@ __all__ = [
     "ClienteDeactivated",
     "ClienteErased",
     "ClienteEvent",
+    "ClienteGone",
     "ClienteNotFound",
     "ClienteUpdated",
     "Clientes",
@@ -53,6 +58,7 @@ __all__ = [
     "FieldError",
     "KeyReused",
     "KeyUse",
+    "NotSealedYet",
     "Steps",
     "TooMuchContention",
     "UpdateCliente",

@@ -7,13 +7,16 @@ from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import ConnectionPoolClosedError, PersistenceError, StoredEvent
 from eventsourcing.sqlite import (
     SQLiteApplicationRecorder,
+    SQLiteConnection,
+    SQLiteConnectionPool,
     SQLiteCursor,
     SQLiteDatastore,
     SQLiteFactory,
 )
+from eventsourcing.utils import Environment, EnvType
 
 from commands.encrypting import Rewritten
 from commands.idempotency import KeptCounts
@@ -127,9 +130,40 @@ class SQLiteEventRecorder(SQLiteApplicationRecorder):
             c.execute(self.forget_kept_statement, (before_hour,))
 
 
+class PrivateConnectionPool(SQLiteConnectionPool):
+    """The library's pool, whose connections overwrite what they delete with zeros
+    (``secure_delete``): an erased person's rows leave nothing in the file's free pages."""
+
+    def _create_connection(self) -> SQLiteConnection:
+        connection = super()._create_connection()
+        with connection.transaction(commit=False) as cursor:
+            cursor.execute("PRAGMA secure_delete = ON")
+        return connection
+
+
 class ClientesSQLiteFactory(MakesReadSide, SQLiteFactory):
-    """The library's SQLite factory, which also makes the id sequence and the read tables."""
+    """The library's SQLite factory, which also makes the id sequence and the read tables,
+    on connections that overwrite what they delete; closing it empties the write-ahead
+    log into the database (an erased person's data is not left in it)."""
 
     application_recorder_class = SQLiteEventRecorder
     sequence = SQLiteIdSequence
     table = SQLiteClientesView
+
+    def __init__(self, env: Environment | EnvType | None) -> None:
+        super().__init__(env)
+        pool = self.datastore.pool
+        self.datastore.pool = PrivateConnectionPool(
+            db_name=pool.db_name, lock_timeout=pool.lock_timeout
+        )
+        pool.close()
+
+    def close(self) -> None:
+        try:
+            with self.datastore.transaction(commit=False) as cursor:
+                cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except ConnectionPoolClosedError:
+            pass  # closed already
+        except PersistenceError:
+            pass  # another connection is in the middle of a write: the log empties later
+        super().close()
