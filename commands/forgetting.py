@@ -16,12 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import ApplicationRecorder, Mapper
+from eventsourcing.persistence import ApplicationRecorder
 
 from commands.idempotency import KEEP_FOR, KEYED_ANSWER_TOPIC, KeyedAnswer
+from commands.sealing import SealingMapper
 
 GRACE = timedelta(hours=1)
 BATCH = 1000  # answers read and deleted at a time
@@ -32,7 +32,7 @@ DeleteEvents = Callable[[Sequence[tuple[UUID, int]], int], int]
 
 
 def forget_expired_keys(
-    recorder: ApplicationRecorder, mapper: Mapper[Any], delete: DeleteEvents, now: datetime
+    recorder: ApplicationRecorder, mapper: SealingMapper, delete: DeleteEvents, now: datetime
 ) -> int:
     """Deletes the answers kept longer than KEEP_FOR and GRACE; how many it deleted.
 
@@ -50,7 +50,7 @@ def forget_expired_keys(
             topics=[KEYED_ANSWER_TOPIC],
             inclusive_of_start=False,
         )
-        answers: list[KeyedAnswer] = [mapper.to_domain_event(n) for n in notifications]  # type: ignore[misc]
+        answers: list[KeyedAnswer] = mapper.to_domain_events(notifications)
         old = [(a.originator_id, a.originator_version) for a in answers if a.timestamp < cutoff]
         if old:
             deleted += delete(old, head)

@@ -197,11 +197,15 @@ class SealingMapper(Mapper[UUID]):
         (domain_event,) = self.to_domain_events([stored_event])
         return domain_event
 
-    def to_domain_events(self, stored_events: Sequence[StoredEvent]) -> list[Any]:
-        """The events of ``stored_events``, their keys read from the store in one go."""
+    def to_domain_events(
+        self, stored_events: Sequence[StoredEvent], keys: Keys | None = None
+    ) -> list[Any]:
+        """The events of ``stored_events``, their keys read from the store in one go (or
+        given: those of every owner the events have, as the store has them now)."""
         events = [super(SealingMapper, self).to_domain_event(s) for s in stored_events]
-        owners = {owner for event in events if (owner := _owner(event)) is not None}
-        keys = self.keys.for_unsealing(owners) if owners else {}
+        if keys is None:
+            owners = {owner for event in events if (owner := _owner(event)) is not None}
+            keys = self.keys.for_unsealing(owners) if owners else {}
         for event in events:
             owner = _owner(event)
             if owner is None:

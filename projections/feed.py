@@ -7,12 +7,12 @@ asks for the three Cliente event topics only, so positions in a feed have gaps.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-from eventsourcing.persistence import ApplicationRecorder, Mapper
+from eventsourcing.persistence import ApplicationRecorder
 from eventsourcing.utils import get_topic
 
 from commands import CLIENTE_EVENTS
+from commands.sealing import SealingMapper
 from projections.envelopes import Envelope, envelope
 
 CLIENTE_TOPICS = [get_topic(cls) for cls in CLIENTE_EVENTS]
@@ -32,7 +32,7 @@ class FeedPage:
 
 def read_feed(
     recorder: ApplicationRecorder,
-    mapper: Mapper[Any],
+    mapper: SealingMapper,
     after: int,
     limit: int,
     up_to: int | None = None,
@@ -41,7 +41,7 @@ def read_feed(
     notifications = recorder.select_notifications(
         start=after, limit=limit, stop=up_to, topics=CLIENTE_TOPICS, inclusive_of_start=False
     )
-    domain_events: list[Any] = [mapper.to_domain_event(n) for n in notifications]
+    domain_events = mapper.to_domain_events(notifications)
     envelopes = [envelope(e, n.id) for e, n in zip(domain_events, notifications, strict=True)]
     if up_to is not None and len(envelopes) < limit:
         return FeedPage(envelopes, max(after, up_to))

@@ -9,7 +9,7 @@ driver can read without leaving the event loop provides its own
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from functools import partial
 from typing import Protocol
 from uuid import UUID
@@ -18,13 +18,14 @@ import anyio
 from eventsourcing.persistence import StoredEvent
 
 from commands.idempotency import CountsKeptAnswers
+from commands.sealing import DataKeys
 from projections.rows import ClienteRow
 from projections.search import ClienteQuery
 from projections.terms import KeptTerms
 from projections.view import ClientesView
 
 
-class RecordsEvents(CountsKeptAnswers, Protocol):
+class RecordsEvents(CountsKeptAnswers, DataKeys, Protocol):
     """What the reads need of the event store's recorder."""
 
     def select_events(
@@ -64,6 +65,10 @@ class Reads(Protocol):
         """How many answers of idempotency keys ``actor`` has kept since ``since_hour``."""
         ...
 
+    async def data_keys(self, owners: Collection[UUID]) -> dict[UUID, bytes | None]:
+        """The data keys of ``owners`` that have a row, as the store has them now."""
+        ...
+
 
 class ThreadReads:
     """The view's and the recorder's reads, each in a worker thread."""
@@ -98,3 +103,6 @@ class ThreadReads:
 
     async def kept_answers(self, actor: str, since_hour: int) -> int:
         return await anyio.to_thread.run_sync(self.recorder.kept_answers, actor, since_hour)
+
+    async def data_keys(self, owners: Collection[UUID]) -> dict[UUID, bytes | None]:
+        return await anyio.to_thread.run_sync(self.recorder.select_data_keys, owners)

@@ -18,8 +18,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from eventsourcing.persistence import ApplicationRecorder, Mapper, Tracking
+from eventsourcing.persistence import ApplicationRecorder, Tracking
 
+from commands.sealing import SealingMapper
 from projections.clientes import ClientesProjection
 from projections.runner import decoded
 from projections.view import ClientesView
@@ -42,7 +43,7 @@ class ReplayResult:
 @dataclass
 class Replay:
     recorder: ApplicationRecorder
-    mapper: Mapper[Any]
+    mapper: SealingMapper
     tracking_name: str
     live: ClientesView
     scratch: ClientesView
@@ -109,7 +110,7 @@ class Replay:
 
 def read_batch(
     recorder: ApplicationRecorder,
-    mapper: Mapper[Any],
+    mapper: SealingMapper,
     tracking_name: str,
     after: int,
     limit: int,

@@ -9,13 +9,13 @@ from typing import Any, Protocol
 
 from eventsourcing.persistence import (
     ApplicationRecorder,
-    Mapper,
     Notification,
     PersistenceError,
     Tracking,
     TrackingRecorder,
 )
 
+from commands.sealing import SealingMapper
 from projections.background import Background
 from projections.locks import Lock
 from projections.view import TrackingConflict
@@ -51,7 +51,7 @@ class Projector(Background):
         self,
         *,
         recorder: ApplicationRecorder,
-        mapper: Mapper[Any],
+        mapper: SealingMapper,
         tracking_name: str,
         projection: BatchProjection,
         lock: Lock,
@@ -168,7 +168,9 @@ class Projector(Background):
 
 
 def decoded(
-    notifications: Sequence[Notification], mapper: Mapper[Any], tracking_name: str
+    notifications: Sequence[Notification], mapper: SealingMapper, tracking_name: str
 ) -> list[tuple[Any, Tracking]]:
-    """Stored events as a projection takes them: each with its tracking position."""
-    return [(mapper.to_domain_event(n), Tracking(tracking_name, n.id)) for n in notifications]
+    """Stored events as a projection takes them: each with its tracking position (their
+    keys read together)."""
+    events = mapper.to_domain_events(notifications)
+    return [(e, Tracking(tracking_name, n.id)) for e, n in zip(events, notifications, strict=True)]

@@ -5,23 +5,31 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
+import redis
 from litestar import Litestar
 from litestar.testing import TestClient
 
-from api.bootstrap import Services, bootstrap
+from api.bootstrap import Services, bootstrap, build_publisher
 from api.http.app import create_app
 from api.http.auth import ERASE, READ, WRITE
 from api.settings import Settings
+from commands import CreateCliente, EraseCliente, UpdateCliente
 from projections import open_view
+from projections.envelopes import API_NAMES
 from projections.replay import Replay
+from projections.runner import decoded
 from stores.postgres import PostgresStore
 from stores.sqlite import SQLiteStore
+from tests.conftest import REDIS_URL
+from tests.events_support import from_stream
 from tests.stores import conninfo
-from tests.support import assert_problem, body
+from tests.support import assert_problem, body, fields
 
 Client = TestClient[Litestar]
 
@@ -41,6 +49,7 @@ PERSONAL = ["nombre", "numeroDocumento", "direccion", "telefono", "email", "cont
 LATER = {"email": "rosa.despues@example.pe", "telefono": "+51 1 700-9999"}
 VALUES = [PERSON[name] for name in PERSONAL] + list(LATER.values())
 OTHER = {**body(), "nombre": "Pedro Intacto Quispe", "email": "pedro.intacto@example.pe"}
+SNAKE_PERSON = {name: PERSON[api] for name, api in API_NAMES.items()}
 
 
 @pytest.fixture
@@ -302,3 +311,40 @@ def stored_bytes(settings: Settings) -> bytes:
         return dump.stdout
     assert isinstance(store, SQLiteStore)
     return b"".join(path.read_bytes() for path in store.path.parent.iterdir() if path.is_file())
+
+
+def test_the_redis_stream_drops_the_clientes_entries_and_carries_the_erasure(
+    services: Services, stream_name: str, redis_client: redis.Redis
+) -> None:
+    clientes = services.clientes
+    person = clientes.execute(CreateCliente(fields(**SNAKE_PERSON), "ana")).cliente.cliente_id
+    clientes.execute(UpdateCliente(person, {"email": LATER["email"]}, "ana"))
+    other = clientes.execute(CreateCliente(fields(nombre="Pedro Intacto Quispe"), "ana"))
+    with ExitStack() as resources:
+        settings = msgspec.structs.replace(
+            services.settings, redis_url=REDIS_URL, redis_stream=stream_name
+        )
+        runner = build_publisher(settings, clientes, resources)
+        assert runner is not None
+        publish = runner.projection
+
+        def publish_all() -> None:
+            published = runner.projection.view.max_tracking_id(clientes.name) or 0
+            notifications = clientes.recorder.select_notifications(
+                start=published, limit=1000, inclusive_of_start=False
+            )
+            publish.process_batch(decoded(notifications, clientes.mapper, clientes.name))
+
+        publish_all()
+        assert PERSON["nombre"] in str(from_stream(redis_client, stream_name))
+        clientes.execute(EraseCliente(person, "solicitud 2026-118", "dpo"))
+        publish_all()
+    entries = from_stream(redis_client, stream_name)
+    mine = [envelope for _, envelope in entries if envelope["clienteId"] == person]
+    assert [(e["type"], e["data"], e["erased"]) for e in mine] == [
+        ("ClienteErased", {"reason": "solicitud 2026-118"}, True)
+    ]
+    theirs = [e for _, e in entries if e["clienteId"] == other.cliente.cliente_id]
+    assert theirs[0]["data"]["nombre"] == "Pedro Intacto Quispe"
+    kept = str(from_stream(redis_client, stream_name))
+    assert not [value for value in VALUES if value in kept]

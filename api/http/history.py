@@ -61,5 +61,6 @@ async def read_history(
     stored = await services.reads.events(aggregate_id, min(after_version, MAX_VERSION), limit)
     if not stored and not await services.reads.events(aggregate_id, 0, 1):
         raise ClienteNotFound(cliente_id)
-    decode = services.clientes.mapper.to_domain_event
-    return [cast(ClienteEvent, decode(s)) for s in stored]  # a Cliente's stream: its events
+    keys = await services.reads.data_keys([aggregate_id])  # the one key its events need
+    events = services.clientes.mapper.to_domain_events(stored, keys)
+    return cast(list[ClienteEvent], events)  # a Cliente's stream: its events

@@ -7,6 +7,7 @@ pipeline (projections/batches.py).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from uuid import UUID
 
 import anyio
@@ -38,6 +39,7 @@ class PoolReads:
         view: PostgresClientesView,
         select_events: Composed,
         select_kept: Composed,
+        select_keys: Composed,
         conninfo: str,
         size: int = 16,
     ) -> None:
@@ -53,6 +55,7 @@ class PoolReads:
             select_events + SQL(" AND originator_version > %s ORDER BY originator_version LIMIT %s")
         )
         self.select_kept_statement = _sent(select_kept)
+        self.select_keys_statement = _sent(select_keys)
         self.pool = AsyncConnectionPool[AsyncConnection[DictRow]](
             conninfo,
             min_size=2,
@@ -144,6 +147,10 @@ class PoolReads:
     async def kept_answers(self, actor: str, since_hour: int) -> int:
         (record,) = await self._fetch(self.select_kept_statement, (actor, since_hour))
         return int(record["answers"])
+
+    async def data_keys(self, owners: Collection[UUID]) -> dict[UUID, bytes | None]:
+        records = await self._fetch(self.select_keys_statement, (list(owners),))
+        return {r["owner"]: None if r["key"] is None else bytes(r["key"]) for r in records}
 
 
 async def _in_utc(conn: AsyncConnection[DictRow]) -> None:

@@ -138,7 +138,11 @@ class PostgresStore(Store):
         assert isinstance(recorder, PostgresEventRecorder)
         assert isinstance(view, PostgresClientesView)
         return PoolReads(
-            view, recorder.select_events_statement, recorder.select_kept_statement, self.conninfo
+            view,
+            recorder.select_events_statement,
+            recorder.select_kept_statement,
+            recorder.select_keys_statement,
+            self.conninfo,
         )
 
     def follow_read_table(self, view: ClientesView, on_position: OnPosition) -> Background:
