@@ -9,6 +9,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
+import httpx
 import msgspec
 import pytest
 import redis
@@ -17,19 +18,22 @@ from litestar.testing import TestClient
 
 from api.bootstrap import Services, bootstrap, build_publisher
 from api.http.app import create_app
-from api.http.auth import ERASE, READ, WRITE
+from api.http.auth import ERASE, READ, WRITE, mint_token
 from api.settings import Settings
 from commands import CreateCliente, EraseCliente, UpdateCliente
 from projections import open_view
 from projections.envelopes import API_NAMES
 from projections.replay import Replay
 from projections.runner import decoded
+from stores import Store, store_from_url
 from stores.postgres import PostgresStore
 from stores.sqlite import SQLiteStore
-from tests.conftest import REDIS_URL
+from tests.conftest import REDIS_URL, SECRET
 from tests.events_support import from_stream
+from tests.server import Server, bearer, server_env
 from tests.stores import conninfo
 from tests.support import assert_problem, body, fields
+from tests.test_events_feed import sse
 
 Client = TestClient[Litestar]
 
@@ -348,3 +352,37 @@ def test_the_redis_stream_drops_the_clientes_entries_and_carries_the_erasure(
     assert theirs[0]["data"]["nombre"] == "Pedro Intacto Quispe"
     kept = str(from_stream(redis_client, stream_name))
     assert not [value for value in VALUES if value in kept]
+
+
+def test_the_event_stream_shows_an_erased_clientes_envelopes_with_no_value(
+    tmp_path: Path,
+) -> None:
+    store = store_from_url(f"sqlite:///{tmp_path}/clientes.sqlite3")
+    writer, eraser = (bearer(store, SECRET, "w"), erasing(store))
+    with Server(server_env(store, SECRET)) as server:
+        person = httpx.post(f"{server.url}/api/clientes", json=PERSON, headers=writer).json()["id"]
+        httpx.post(f"{server.url}/api/clientes", json=OTHER, headers=writer)
+        erased = httpx.post(
+            f"{server.url}/api/clientes/{person}/erasure", json={"reason": "r"}, headers=eraser
+        )
+        assert erased.status_code == 204
+        received: list[dict[str, Any]] = []
+        with httpx.stream(
+            "GET", f"{server.url}/api/events/stream", headers=writer, timeout=10
+        ) as response:
+            for event in sse(response.iter_lines()):
+                if "data" in event:
+                    received.append(msgspec.json.decode(event["data"]))
+                if len(received) == 3:
+                    break
+    assert [(e["type"], e.get("erased")) for e in received] == [
+        ("ClienteCreated", True),
+        ("ClienteCreated", None),
+        ("ClienteErased", True),
+    ]
+    assert not [value for value in VALUES if value in str(received)]
+
+
+def erasing(store: Store) -> dict[str, str]:
+    settings = Settings(store=store, jwt_secret=SECRET)
+    return {"Authorization": f"Bearer {mint_token(settings, 'dpo', ERASE, 600)}"}

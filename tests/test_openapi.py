@@ -277,3 +277,19 @@ def test_the_list_documents_exactly_the_parameters_it_takes(document: dict[str, 
     assert parameters["sort"]["type"] == "array"
     assert parameters["sort"]["items"]["pattern"] == SORT_PATTERN
     assert not any("oneOf" in schema for schema in parameters.values())
+
+
+def test_the_event_types_are_listed_with_the_erasure_and_its_scope(
+    document: dict[str, Any],
+) -> None:
+    entry = component(document, "HistoryEntry")
+    assert entry["properties"]["type"]["enum"] == [
+        "ClienteCreated",
+        "ClienteUpdated",
+        "ClienteDeactivated",
+        "ClienteErased",
+    ]
+    erasure = document["paths"]["/api/clientes/{cliente_id}/erasure"]["post"]
+    body = erasure["requestBody"]["content"]["application/json"]["schema"]
+    assert component(document, body["$ref"].rsplit("/", 1)[1])["required"] == ["reason"]
+    assert "clientes:erase" in document["components"]["securitySchemes"]["bearer"]["description"]
