@@ -11,7 +11,7 @@ class ClienteNotFound(ClientesError):
     """No vigente Cliente has that id (it never existed, or it was deactivated)."""
 
     def __init__(self, cliente_id: int | str) -> None:
-        super().__init__(f"Cliente {cliente_id} not found")
+        super().__init__(f"No Cliente has the id {cliente_id}")
         self.cliente_id = cliente_id
 
 

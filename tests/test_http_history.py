@@ -97,7 +97,7 @@ def test_every_past_state_is_what_the_api_answered_then(
     }
 
 
-@pytest.mark.parametrize("version", ["5", "0", "-1", str(2**63), "9" * 30])
+@pytest.mark.parametrize("version", ["5", "0", str(2**63 - 1)])
 def test_a_version_the_cliente_never_had_is_404(
     client: Client, as_: Callable[[str], dict[str, str]], version: str
 ) -> None:
@@ -107,11 +107,14 @@ def test_a_version_the_cliente_never_had_is_404(
     assert response.headers["content-type"].startswith("application/problem+json")
 
 
-def test_a_version_that_is_not_a_number_is_400(
-    client: Client, as_: Callable[[str], dict[str, str]]
+@pytest.mark.parametrize("version", ["x", "-1", "+1", "1e3", "1.0", str(2**63), "9" * 30])
+def test_a_version_that_is_not_a_whole_number_in_plain_digits_is_400(
+    client: Client, as_: Callable[[str], dict[str, str]], version: str
 ) -> None:
     cliente_id, _ = lived(client, as_)
-    assert client.get(f"/api/clientes/{cliente_id}?version=x", headers=as_("a")).status_code == 400
+    response = client.get(f"/api/clientes/{cliente_id}?version={version}", headers=as_("a"))
+    assert response.status_code == 400
+    assert [e["field"] for e in response.json()["errors"]] == ["version"]
 
 
 @pytest.mark.parametrize("cliente_id", ["999", "0", "abc"])
@@ -126,7 +129,7 @@ def test_a_page_after_the_last_version_is_empty(
     client: Client, as_: Callable[[str], dict[str, str]]
 ) -> None:
     cliente_id, _ = lived(client, as_)
-    for after in ("4", str(2**63), "9" * 30):
+    for after in ("4", str(2**63 - 1)):
         response = client.get(
             f"/api/clientes/{cliente_id}/history?afterVersion={after}", headers=as_("a")
         )

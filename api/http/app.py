@@ -13,6 +13,7 @@ from litestar import Litestar, Router
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.di import Provide
+from litestar.exceptions import NotFoundException
 from litestar.plugins.problem_details import ProblemDetailsPlugin
 
 from api import logs
@@ -22,13 +23,14 @@ from api.http.auth import jwt_auth, require_scope
 from api.http.clientes import ClienteController
 from api.http.docs_ui import docs_assets
 from api.http.erasure import ErasureController
-from api.http.errors import problem_details
+from api.http.errors import not_found, problem_details
 from api.http.events import EventController, streams_end_on_stop_signal
 from api.http.health import health, ready
 from api.http.history import ClienteHistoryController
 from api.http.methods import head_and_allow
 from api.http.metrics import metrics
 from api.http.openapi import StrictSchemas, openapi_config
+from api.http.params import PARAMETERS
 from api.http.request_ids import HEADER as REQUEST_ID
 from api.http.schemas import MAX_BODY
 from api.http.security_headers import security_headers
@@ -84,7 +86,7 @@ def create_app(settings: Settings | None = None, *, projector: bool | None = Non
             ErasureController,
             EventController,
         ],
-        guards=[require_scope],
+        guards=[require_scope, PARAMETERS.check],
     )
     public = [health, ready, *([metrics] if settings.metrics else [])]
     app = Litestar(
@@ -93,11 +95,13 @@ def create_app(settings: Settings | None = None, *, projector: bool | None = Non
         dependencies={"services": Provide(provide_services, sync_to_thread=False)},
         on_app_init=[jwt_auth(settings).on_app_init],
         plugins=[ProblemDetailsPlugin(problem_details(settings.store)), StrictSchemas()],
+        exception_handlers={NotFoundException: not_found},
         request_max_body_size=MAX_BODY,
         openapi_config=openapi_config(version("clientes")),
         cors_config=cors(settings.cors_origins),
         logging_config=None,  # api/logs.py configures logging, once per process
     )
+    PARAMETERS.declare_for(app)
     app.asgi_handler = security_headers(
         observed(head_and_allow(app), metrics=settings.metrics, logged=settings.access_log)
     )

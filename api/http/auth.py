@@ -109,7 +109,10 @@ async def require_scope(
         return
     needed = handler.opt.get("scope") or (READ if method in READ_METHODS else WRITE)
     if needed not in connection.user.scopes:
-        raise PermissionDeniedException(f"The token lacks the {needed} scope")
+        challenge = f'Bearer error="insufficient_scope", scope="{needed}"'  # RFC 6750
+        raise PermissionDeniedException(
+            f"The token lacks the {needed} scope", headers={"WWW-Authenticate": challenge}
+        )
 
 
 @dataclass

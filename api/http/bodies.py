@@ -9,6 +9,7 @@ handed on to Litestar, so the body is parsed once.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Coroutine
 from functools import partial
 from typing import Any
@@ -30,17 +31,32 @@ _NAMES = {api_name: name for name, api_name in API_NAMES.items()}
 
 
 def decode_object(body: bytes) -> dict[str, Any]:
-    """The body as a JSON object; a 400 problem saying where it is not one."""
+    """The body as a JSON object; a 400 problem saying where it is not one, or which key
+    it holds twice.
+
+    msgspec reads it first, saying where it is not JSON; the standard library reads it
+    again, for what msgspec passes over (a key given twice, which it keeps the last of)
+    or refuses although it is JSON (a number beyond a float, which the field rules then
+    name like any value of the wrong type).
+    """
     if not body.strip():
         raise problem(400, "The body is empty: a JSON object is expected")
     try:
-        decoded = msgspec.json.decode(body)
+        msgspec.json.decode(body)
     except RecursionError:
         raise problem(
             400, "The body is nested too deeply: a flat JSON object is expected"
         ) from None
     except msgspec.DecodeError as error:
-        raise problem(400, f"The body is not valid JSON: {_where(body, str(error))}") from None
+        if not str(error).startswith(OUT_OF_RANGE):
+            raise problem(400, f"The body is not valid JSON: {_where(body, str(error))}") from None
+    try:
+        decoded = json.loads(body, object_pairs_hook=_once_each)
+    except KeyGivenTwice as twice:
+        message = "is given twice: a JSON object holds each key once"
+        raise problem(
+            400, f"The body gives {twice.key!r} twice", [{"field": twice.key, "message": message}]
+        ) from None
     if not isinstance(decoded, dict):
         raise problem(400, f"The body is a JSON {_kind(decoded)}: a JSON object is expected")
     return decoded
@@ -78,6 +94,25 @@ def cliente_fields(members: dict[str, Any], *, partial: bool) -> dict[str, str |
 BeforeRequest = Callable[[Request[Any, Any, Any]], Coroutine[Any, Any, None]]
 
 
+OUT_OF_RANGE = "Number out of range"  # msgspec's words for a number beyond a float
+
+
+class KeyGivenTwice(Exception):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _once_each(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object's members, refusing a key given twice (at any depth)."""
+    found: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in found:
+            raise KeyGivenTwice(key)
+        found[key] = value
+    return found
+
+
 def erasure_reason(members: dict[str, Any]) -> str:
     """The reason of an erasure's body; a 400 naming every bad member."""
     errors = [{"field": key, "message": "is not a field"} for key in members if key != "reason"]
@@ -100,6 +135,7 @@ def checked_body(command: str, check: Check) -> BeforeRequest:
 
     async def hook(request: Request[Any, Any, Any]) -> None:
         try:
+            json_only(request)
             members = decode_object(await read_body(request))
             check(members)
         except ProblemDetailsException:
@@ -113,6 +149,20 @@ def checked_body(command: str, check: Check) -> BeforeRequest:
 NEW_CLIENTE = checked_body("create", partial(cliente_fields, partial=False))
 CHANGED_CLIENTE = checked_body("update", partial(cliente_fields, partial=True))
 ERASURE = checked_body("erase", erasure_reason)
+
+
+def json_only(request: Request[Any, Any, Any]) -> None:
+    """A 415 unless the body is sent as JSON (in UTF-8, the only charset it has)."""
+    media_type, options = request.content_type
+    charset = options.get("charset", "utf-8").lower()
+    if media_type.lower() != "application/json" or charset not in ("utf-8", "utf8"):
+        sent = request.headers.get("content-type") or "none"
+        raise problem(
+            415,
+            f"A body must be sent as Content-Type: application/json (a charset=utf-8 "
+            f"parameter is fine), not as {sent}",
+            headers={"Accept-Post": "application/json"},
+        )
 
 
 async def read_body(request: Request[Any, Any, Any]) -> bytes:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import re
 from typing import Annotated, Any
 
 import anyio
@@ -11,18 +10,18 @@ from litestar import Controller, Request, Response, delete, get, post, route
 from litestar.di import NamedDependency, Provide
 from litestar.enums import HttpMethod
 from litestar.openapi import ResponseSpec
-from litestar.params import JSONBody, Parameter, QueryParameter
+from litestar.params import JSONBody, Parameter
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT, HTTP_304_NOT_MODIFIED
 
 from api.bootstrap import Services
 from api.http.auth import Actor
 from api.http.bodies import CHANGED_CLIENTE, NEW_CLIENTE
 from api.http.conditional import IfMatch, IfNoneMatch, etag, parse_etags
-from api.http.errors import invalid_fields
 from api.http.filters import provide_filters
 from api.http.idempotency import IdempotencyKey, keyed_write
 from api.http.numbers import MAX_INT64
-from api.http.openapi import ClientesOperation, present_only, problems
+from api.http.openapi import ClientesOperation, problems
+from api.http.params import PARAMETERS, whole_number
 from api.http.schemas import (
     Cliente,
     ClienteCreate,
@@ -34,7 +33,11 @@ from commands import ClienteNotFound, CreateCliente, DeactivateCliente, UpdateCl
 from projections.search import ClienteQuery
 
 MAX_OFFSET = 2**62  # keeps page * size within the databases' 64-bit OFFSET
-VERSION = re.compile(r"[+-]?[0-9]{1,100}")  # a version asked for: a whole number
+PAGE = PARAMETERS.add(whole_number("page", 0, 2**31 - 1, "Zero-based page number"))
+SIZE = PARAMETERS.add(whole_number("size", 1, 100, "Clientes per page"))
+VERSION = PARAMETERS.add(
+    whole_number("version", 0, MAX_INT64, "Read the Cliente as it was at this version")
+)
 
 AuthRequest = Request[Actor, Any, Any]
 ClienteId = Annotated[
@@ -56,13 +59,6 @@ def one(cliente: Cliente, status_code: int = 200, **headers: str) -> Response[Cl
     )
 
 
-def parse_version(raw: str) -> int:
-    """A whole number; one the Cliente never reached is its own 404, later."""
-    if VERSION.fullmatch(raw.strip()) is None:
-        raise invalid_fields([{"field": "version", "message": "must be a whole number"}])
-    return int(raw)
-
-
 def not_modified(version: int) -> Response[Any]:
     return Response(None, status_code=HTTP_304_NOT_MODIFIED, headers={"ETag": etag(version)})
 
@@ -81,8 +77,8 @@ class ClienteController(Controller):
         self,
         services: NamedDependency[Services],
         filters: NamedDependency[ClienteQuery],
-        page: Annotated[int, QueryParameter(ge=0, description="Zero-based page number")] = 0,
-        size: Annotated[int, QueryParameter(ge=1, le=100, description="Clientes per page")] = 20,
+        page: Annotated[int, PAGE.declared()] = 0,
+        size: Annotated[int, SIZE.declared()] = 20,
     ) -> ClientePage:
         """Vigente Clientes that match every filter given, in id order unless sort says
         otherwise; the totals count the matches."""
@@ -105,20 +101,13 @@ class ClienteController(Controller):
         self,
         services: NamedDependency[Services],
         cliente_id: ClienteId,
-        version: Annotated[
-            str | None,
-            QueryParameter(
-                description="Read the Cliente as it was at this version",
-                schema_extra=present_only("integer"),
-            ),
-        ] = None,
+        version: Annotated[int | None, VERSION.declared()] = None,
         if_none_match: IfNoneMatch = None,
     ) -> Response[Cliente]:
         """One vigente Cliente with its ETag; with ``version``, any Cliente as it was then."""
         conditions = parse_etags(if_none_match, "If-None-Match")
         if version is not None:
-            number = parse_version(version)
-            past = await anyio.to_thread.run_sync(services.clientes.cliente_at, cliente_id, number)
+            past = await anyio.to_thread.run_sync(services.clientes.cliente_at, cliente_id, version)
             cliente = Cliente.from_aggregate(past)
         else:
             row = await services.reads.get(cliente_id)
@@ -133,7 +122,7 @@ class ClienteController(Controller):
         operation_class=ClientesOperation,
         operation_id="createCliente",
         before_request=NEW_CLIENTE,
-        responses=problems(400, 401, 403, 408, 409, 410, 413, 422, 429, 503),
+        responses=problems(400, 401, 403, 408, 409, 410, 413, 415, 422, 429, 503),
     )
     async def create_cliente(
         self,
@@ -157,7 +146,7 @@ class ClienteController(Controller):
         operation_class=ClientesOperation,
         operation_id=lambda _, method, __: UPDATES[HttpMethod(method)],
         before_request=CHANGED_CLIENTE,
-        responses=problems(400, 401, 403, 404, 408, 409, 410, 412, 413, 422, 429, 503),
+        responses=problems(400, 401, 403, 404, 408, 409, 410, 412, 413, 415, 422, 429, 503),
     )
     async def update_cliente(
         self,

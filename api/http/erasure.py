@@ -46,7 +46,7 @@ class ErasureController(Controller):
         status_code=HTTP_204_NO_CONTENT,
         before_request=ERASURE,
         opt={"scope": ERASE},
-        responses=problems(400, 401, 403, 404, 409, 412, 413, 422, 429, 503),
+        responses=problems(400, 401, 403, 404, 409, 412, 413, 415, 422, 429, 503),
     )
     async def erase_cliente(
         self,

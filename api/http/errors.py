@@ -10,7 +10,13 @@ from http import HTTPStatus
 from typing import Any
 
 from eventsourcing.persistence import InterfaceError, OperationalError
-from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
+from litestar import Request, Response
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    NotFoundException,
+    ValidationException,
+)
 from litestar.plugins.problem_details import ProblemDetailsConfig, ProblemDetailsException
 from litestar.status_codes import HTTP_413_REQUEST_ENTITY_TOO_LARGE
 
@@ -77,7 +83,7 @@ def from_http_exception(exc: HTTPException) -> ProblemDetailsException:
         items = [item for item in exc.extra if isinstance(item, Mapping)]
         if any(item.get("source") == "path" for item in items):
             # An id out of range names no Cliente, like any other unknown id.
-            return problem(404, "No Cliente has that id: ids are whole numbers from 1")
+            return problem(404, str(ClienteNotFound(_path_id(exc.detail))))
         errors = [_request_error(item) for item in items]
         return problem(400, "; ".join(f"{e['field']}: {e['message']}" for e in errors), errors)
     if exc.status_code == HTTP_413_REQUEST_ENTITY_TOO_LARGE:
@@ -86,6 +92,23 @@ def from_http_exception(exc: HTTPException) -> ProblemDetailsException:
     if exc.status_code >= 500:
         return from_unexpected(exc)
     return problem(exc.status_code, exc.detail, headers=exc.headers)
+
+
+CLIENTE_PATH = re.compile(r"/api/clientes/([^/]{1,40})(?:/(?:history|erasure))?")
+
+
+def _path_id(detail: str) -> str:
+    """The id a request named in its path, from Litestar's "Validation failed for GET /..."."""
+    found = CLIENTE_PATH.fullmatch(detail.rpartition(" ")[2])
+    return found.group(1) if found else "given"
+
+
+def not_found(request: Request[Any, Any, Any], exc: NotFoundException) -> Response[Any]:
+    """No route answers the path: one that names a Cliente by something that is no id
+    (/api/clientes/abc) is told so as any unknown Cliente is."""
+    found = CLIENTE_PATH.fullmatch(request.url.path)
+    detail = str(ClienteNotFound(found.group(1))) if found else exc.detail
+    return problem(404, detail).to_response(request)
 
 
 def _request_error(item: Mapping[str, Any]) -> dict[str, str]:
@@ -123,7 +146,9 @@ class Refusal:
     def problem(self, refused: Exception) -> ProblemDetailsException:
         if isinstance(refused, ValidationFailed):
             return from_validation_failed(refused)
-        return problem(self.status, str(refused))  # the domain's messages are the client's
+        # A stale If-Match is told the version the Cliente is at, to read or retry against.
+        headers = {"ETag": f'"{refused.actual}"'} if isinstance(refused, VersionMismatch) else None
+        return problem(self.status, str(refused), headers=headers)  # the domain's words
 
 
 REFUSALS: Mapping[type[Exception], Refusal] = {

@@ -18,7 +18,7 @@ import anyio
 import msgspec
 from litestar import Controller, Request, get
 from litestar.di import NamedDependency
-from litestar.params import HeaderParameter, QueryParameter
+from litestar.params import HeaderParameter
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 
 from api.bootstrap import Services
@@ -26,6 +26,7 @@ from api.http.auth import Actor
 from api.http.errors import problem
 from api.http.numbers import INT64_DIGITS, MAX_INT64, int64
 from api.http.openapi import present_only, problems
+from api.http.params import LIMIT, PARAMETERS, whole_number
 from api.http.stream_slots import Slot
 from api.http.tokens import ClientesToken
 from projections.envelopes import Envelope
@@ -40,16 +41,11 @@ HEARTBEAT = ServerSentEventMessage(comment="heartbeat", data=None)
 TOKEN_EXPIRED = ServerSentEventMessage(comment="token expired", data=None)
 STREAM_RETRY_AFTER = 10  # seconds, in a 429 for too many streams
 
-After = Annotated[
-    int,
-    QueryParameter(
-        ge=0,
-        le=MAX_INT64,
-        description="The events after this position (0: from the first)",
-        schema_extra={"minimum": 0, "maximum": MAX_INT64},
-    ),
-]
-Limit = Annotated[int, QueryParameter(ge=1, le=1000, description="At most this many events")]
+AFTER = PARAMETERS.add(
+    whole_number("after", 0, MAX_INT64, "The events after this position (0: from the first)")
+)
+After = Annotated[int, AFTER.declared()]
+Limit = Annotated[int, LIMIT.declared()]
 POSITION_PATTERN = rf"^[ \t]*(?:{INT64_DIGITS})[ \t]*$"
 LastEventId = Annotated[
     str | None,

@@ -6,16 +6,19 @@ from typing import Annotated, cast
 
 from litestar import Controller, get
 from litestar.di import NamedDependency
-from litestar.params import QueryParameter
 
 from api.bootstrap import Services
 from api.http.clientes import ClienteId
 from api.http.openapi import ClientesOperation, problems
+from api.http.params import LIMIT, PARAMETERS, whole_number
 from api.http.schemas import ClienteHistory, HistoryEntry
 from commands import ClienteEvent, ClienteNotFound, cliente_aggregate_id
 from commands.application import MAX_VERSION
 
 MAX_HISTORY = 1000
+AFTER_VERSION = PARAMETERS.add(
+    whole_number("afterVersion", 0, MAX_VERSION, "The events after this version")
+)
 
 
 class ClienteHistoryController(Controller):
@@ -32,14 +35,8 @@ class ClienteHistoryController(Controller):
         self,
         services: NamedDependency[Services],
         cliente_id: ClienteId,
-        after_version: Annotated[
-            int,
-            QueryParameter(name="afterVersion", ge=0, description="Events after this version"),
-        ] = 0,
-        limit: Annotated[
-            int,
-            QueryParameter(ge=1, le=MAX_HISTORY, description="Events per page (at most 1000)"),
-        ] = MAX_HISTORY,
+        after_version: Annotated[int, AFTER_VERSION.declared()] = 0,
+        limit: Annotated[int, LIMIT.declared()] = MAX_HISTORY,
     ) -> ClienteHistory:
         """The Cliente's audit trail, oldest first, vigente or not.
 

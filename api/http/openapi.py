@@ -39,6 +39,7 @@ PROBLEM_DESCRIPTIONS = {
     "the Idempotency-Key that showed it, are gone",
     412: "If-Match names no version the Cliente is at",
     413: f"The body is over {MAX_BODY // 1024} KiB",
+    415: "The body is not sent as Content-Type: application/json",
     422: "The Idempotency-Key was used in the last 24 hours for another request",
     429: "Too many at once for this token's subject: event streams open, or "
     "Idempotency-Keys kept; Retry-After says when to try again",
