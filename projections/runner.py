@@ -75,6 +75,7 @@ class Projector(Background):
         self.standby_interval = standby_interval
         self.max_backoff = max_backoff
         self.active = False
+        self.standing_by = False  # said so, and not active since
         self._woken = threading.Event()
         self._failing = False
         self._backoff = MIN_BACKOFF
@@ -102,6 +103,7 @@ class Projector(Background):
                     if self.lock.acquire():
                         self._follow()
                     else:
+                        self._stand_by()
                         self.stopping.wait(self.standby_interval)
                 except Exception as error:
                     self.lock.release()
@@ -113,12 +115,26 @@ class Projector(Background):
         finally:
             self.lock.release()
 
+    def _stand_by(self) -> None:
+        """Says once that another process projects, and this one stands by."""
+        if not self.standing_by:
+            self.standing_by = True
+            logger.info(
+                "Projection %s standing by: another process holds it; this one takes over "
+                "when that one stops",
+                self.projection.name,
+            )
+
     def _follow(self) -> None:
         position = self.projection.view.max_tracking_id(self.tracking_name) or 0
         self.active = True
         logger.info(
-            "Projection %s active in this process, at position %d", self.projection.name, position
+            "Projection %s active in this process, at position %d%s",
+            self.projection.name,
+            position,
+            ": taken over from the process that held it" if self.standing_by else "",
         )
+        self.standing_by = False
         self.on_progress(position)
         while not self.stopping.is_set():
             self._woken.clear()

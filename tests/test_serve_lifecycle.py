@@ -26,6 +26,7 @@ from tests.support import body
 pytestmark = pytest.mark.postgres
 
 ACTIVE = "Projection clientes_projection active in this process"
+STANDING_BY = "Projection clientes_projection standing by"
 TAKE_OVER = 5.0  # seconds a standby may take to become the active projector
 SHUTDOWN = 3  # CLIENTES_SHUTDOWN_TIMEOUT for the shutdown test
 
@@ -58,6 +59,7 @@ def test_a_standby_takes_over_when_the_active_projector_goes(
             lambda: ACTIVE in first.output() or ACTIVE in second.output(), what="a projector"
         )
         active, standby = (first, second) if ACTIVE in first.output() else (second, first)
+        wait_until(lambda: STANDING_BY in standby.output(), what="the standby saying so")
         ids = [create(server, headers) for server in (active, standby, active, standby)]
 
         assert active.process is not None
@@ -66,6 +68,9 @@ def test_a_standby_takes_over_when_the_active_projector_goes(
         gone = time.monotonic()
         wait_until(lambda: ACTIVE in standby.output(), timeout=TAKE_OVER, what="the take-over")
         assert time.monotonic() - gone < TAKE_OVER
+        assert standby.output().count(STANDING_BY) == 1  # said once, not at every try
+        assert f"{ACTIVE}, at position" in standby.output()
+        assert "taken over from the process that held it" in standby.output()
 
         ids.append(create(standby, headers))  # readable at once: the standby projects now
         listed = httpx.get(f"{standby.url}/api/clientes?size=100", headers=headers).json()

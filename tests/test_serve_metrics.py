@@ -83,6 +83,20 @@ def test_metrics_sum_the_counts_of_both_workers_and_show_the_projection(tmp_path
 
         # The line is written as the response goes: wait for it, not for the response.
         wait_until(lambda: tagged() == [("/api/clientes/{cliente_id}", 200)], timeout=5)
+
+        # A HEAD is answered by the GET's route, and counted and logged under it.
+        httpx.head(f"{server.url}/api/clientes/1", headers={**headers, "X-Request-ID": "h-1"})
+        wait_until(
+            lambda: (
+                [
+                    (line["method"], line["route"])
+                    for line in access_lines(server)
+                    if line["request_id"] == "h-1"
+                ]
+                == [("HEAD", "/api/clientes/{cliente_id}")]
+            ),
+            timeout=5,
+        )
     assert list(scratch.iterdir()) == []  # the workers' counters go with the service
 
 

@@ -59,8 +59,15 @@ def head_and_allow(app: Litestar) -> ASGIApp:
             # Once a HEAD is answered, a GET that streams is told the client has gone.
             return {"type": "http.disconnect"} if done else await receive()
 
-        if head:
-            scope = cast("Scope", {**scope, "method": "GET"})
-        await inner(scope, receiving, sending)
+        if not head:
+            await inner(scope, receiving, sending)
+            return
+        as_get = cast("Scope", {**scope, "method": "GET"})
+        try:
+            await inner(as_get, receiving, sending)
+        finally:
+            # The route that answered, for the access line and the metrics of the HEAD.
+            if "path_template" in as_get:
+                scope["path_template"] = as_get["path_template"]
 
     return handler
