@@ -52,11 +52,12 @@ def replay(url: str, env: dict[str, str]) -> Replayed:
 
 
 def _figures(command: list[str], env: dict[str, str], mark: str) -> tuple[int, float]:
-    """The events and the seconds of the line "{mark} N events in S s" ``command`` prints."""
+    """The events and the seconds of the line "{mark} N [Cliente] events in S s" that
+    ``command`` prints."""
     done = subprocess.run(
         command, env=env, cwd=ROOT, capture_output=True, text=True, check=True, timeout=1800
     )
-    found = re.search(rf"{mark} ([\d,]+) events in ([\d.]+) s", done.stdout)
+    found = re.search(rf"{mark} ([\d,]+) (?:Cliente )?events in ([\d.]+) s", done.stdout)
     if found is None:
         raise RuntimeError(f"{' '.join(command)} said: {done.stdout}{done.stderr}")
     events, seconds = found.groups()

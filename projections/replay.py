@@ -20,6 +20,7 @@ from typing import Any
 
 from eventsourcing.persistence import ApplicationRecorder, Tracking
 
+from commands import CLIENTE_EVENTS
 from commands.sealing import SealingMapper
 from projections.clientes import ClientesProjection
 from projections.runner import decoded
@@ -30,7 +31,7 @@ BATCH_SIZE = 5000
 
 @dataclass
 class ReplayResult:
-    events: int  # stored events read and applied
+    events: int  # Cliente events applied (the code index's are read past, not counted)
     position: int  # the table's position when swapped in or compared
     seconds: float
     differences: list[str] = field(default_factory=list)
@@ -48,7 +49,7 @@ class Replay:
     live: ClientesView
     scratch: ClientesView
     batch_size: int = BATCH_SIZE
-    on_progress: Callable[[int, int], None] = lambda done, total: None
+    on_progress: Callable[[int, int], None] = lambda position, head: None
 
     def rebuild(self) -> ReplayResult:
         """Rebuilds into the scratch table and swaps it in for the live one."""
@@ -84,7 +85,7 @@ class Replay:
             while batch := self._read(position):
                 projection.process_batch(batch, within)
                 position = batch[-1][1].notification_id
-                events += len(batch)
+                events += sum(isinstance(event, CLIENTE_EVENTS) for event, _ in batch)
             self.scratch.keep_terms_of(self.live, within)  # any kept in the meantime
             if compare:
                 differences = self.live.differences(within, self.scratch)

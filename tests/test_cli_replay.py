@@ -8,6 +8,7 @@ from subprocess import PIPE
 import pytest
 
 from api.bootstrap import Services
+from projections.clientes import ClientesProjection
 from stores import Store
 from tests.cli_support import clientes
 from tests.conftest import SECRET
@@ -53,3 +54,19 @@ def test_two_replays_started_together_end_without_a_traceback(services: Services
     assert all("Traceback" not in stderr for stderr, _ in outcomes), outcomes
     # Both 0 when the first had finished before the second began.
     assert sorted(code for _, code in outcomes) in ([0, 0], [0, 2]), outcomes
+
+
+def test_a_replay_counts_cliente_events_and_shows_its_progress_in_positions(
+    services: Services,
+) -> None:
+    head = write_history(services.clientes)
+    stored = services.clientes.recorder.select_notifications(start=None, limit=1000)
+    cliente_events = sum(n.topic in ClientesProjection.topics for n in stored)
+    assert cliente_events < head == len(stored)  # the code index's events are between them
+
+    done = clientes("replay", env=server_env(services.settings.store, SECRET))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(f"Rebuilt from {cliente_events} Cliente events in ")
+    assert f"swapped in for the live table at position {head} of the event store" in done.stdout
+    # Not a terminal: the progress is a log line at the start and one at the end.
+    assert done.stderr.splitlines()[-1].startswith(f"replay: position {head}/{head} 100%")

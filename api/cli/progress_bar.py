@@ -8,7 +8,9 @@ from typing import TextIO
 
 
 class ProgressBar:
-    """Shows events done, events per second and the time left."""
+    """Shows the position reached in the event store out of its last one, positions
+    per second and the time left. Positions, not events: a command reads past
+    the events it leaves alone (the code index's, for a replay) as it goes."""
 
     def __init__(
         self, stream: TextIO = sys.stderr, every: float = 5.0, label: str = "replay"
@@ -30,7 +32,7 @@ class ProgressBar:
         left = (total - done) / rate if rate else 0.0
         share = done / total if total else 1.0
         figures = (
-            f"{done:,}/{total:,} events {share:4.0%}  {rate:,.0f} events/s  "
+            f"position {done:,}/{total:,} {share:4.0%}  {rate:,.0f} positions/s  "
             f"{int(left) // 60}:{int(left) % 60:02d} left"
         )
         if self.interactive:

@@ -45,8 +45,9 @@ def run(args: argparse.Namespace) -> int:
         services.close()
     done = "compared with" if args.check else "swapped in for"
     print(
-        f"Rebuilt from {result.events:,} events in {result.seconds:.3f} s "
-        f"({result.rate:,.0f} events/s); {done} the live table at position {result.position}"
+        f"Rebuilt from {result.events:,} Cliente events in {result.seconds:.3f} s "
+        f"({result.rate:,.0f} Cliente events/s); {done} the live table at position "
+        f"{result.position:,} of the event store"
     )
     for difference in result.differences:
         print(f"  {difference}")
