@@ -136,7 +136,7 @@ HELP = {
     "project": ["Run the projector alone."],
     "replay": [f"(default: {BATCH_SIZE})"],
     "token": ["(default: clientes:read clientes:write)", "(default: 3600)"],
-    "tail": ["(default: clientes-tail)", "(default: 100)"],
+    "tail": ["(default: clientes-tail)", "(default: 100)", "(default: HOSTNAME-PID,"],
 }
 
 

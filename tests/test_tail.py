@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import signal
+import socket
 import subprocess
 import threading
 import uuid
@@ -171,12 +172,15 @@ def test_a_member_that_restarts_takes_back_its_own_pending_entries_first(
 
 
 def test_a_group_resumes_where_it_stopped(
-    stream_name: str, publish: Publish, tails: list[Tail]
+    stream_name: str, publish: Publish, tails: list[Tail], redis_client: redis.Redis
 ) -> None:
     positions = publish()
     group = f"g-{uuid.uuid4().hex}"
     tails.append(first := Tail(stream_name, "--group", group, "--max", "3"))
     assert first.finish() == 0
+    # Given no name, a member is named after its host and its process.
+    members = redis_client.xinfo_consumers(stream_name, group)
+    assert [m["name"] for m in members] == [f"{socket.gethostname()}-{first.process.pid}"]
     rest = str(len(positions) - 3)
     tails.append(second := Tail(stream_name, "--group", group, "--from", "0", "--max", rest))
     assert second.finish() == 0

@@ -31,8 +31,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--consumer",
-        default=f"{socket.gethostname()}-{os.getpid()}",
-        help="this member's name; reuse it to take back what it left unacknowledged",
+        help="this member's name; reuse it to take back what it left unacknowledged "
+        "(default: HOSTNAME-PID, this host's name and this process's id)",
     )
     parser.add_argument("--count", type=_positive, default=100, help="entries per read")
     parser.add_argument(
@@ -49,6 +49,7 @@ def run(args: argparse.Namespace) -> int:
     settings = Settings.from_env(with_secret=False)
     if settings.redis_url is None:
         raise ConfigError("clientes tail needs CLIENTES_REDIS_URL")
+    consumer = args.consumer or own_name()
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
@@ -56,14 +57,14 @@ def run(args: argparse.Namespace) -> int:
         settings.redis_url,
         decode_responses=True,
         socket_timeout=BLOCK_MS / 1000 + 5,
-        client_name=f"clientes-tail:{args.consumer}",
+        client_name=f"clientes-tail:{consumer}",
     )
     with client:
         member = GroupMember(
             client,
             settings.redis_stream,
             args.group,
-            args.consumer,
+            consumer,
             count=args.count,
             claim_idle_ms=int(args.claim_idle * 1000),
         )
@@ -73,6 +74,11 @@ def run(args: argparse.Namespace) -> int:
             print(f"clientes tail: {error}", file=sys.stderr)
             return 1
     return 0
+
+
+def own_name() -> str:
+    """The member name of a tail not given one: unique to this process on this host."""
+    return f"{socket.gethostname()}-{os.getpid()}"
 
 
 def _natural(raw: str) -> int:
