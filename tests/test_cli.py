@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import stat
 import subprocess
+import tomllib
 from pathlib import Path
 
 import httpx
@@ -16,6 +17,8 @@ from tests.cli_support import bare_env, clientes
 from tests.conftest import POSTGRES_URL, SECRET
 from tests.server import CLIENTES, Server, server_env
 from tests.support import body
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_token_prints_a_token_for_the_configured_secret() -> None:
@@ -219,3 +222,12 @@ def test_the_api_and_a_separate_projector_serve_reads_of_writes(store: Store) ->
     finally:
         projector.terminate()
         assert projector.wait(timeout=15) == 0
+
+
+def test_version_names_the_release_of_the_changelog() -> None:
+    result = clientes("--version", env=bare_env())
+    assert result.returncode == 0, result.stderr
+    release = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    assert result.stdout == f"clientes {release}\n"
+    changelog = (ROOT / "CHANGELOG.md").read_text()
+    assert f"## [{release}] - " in changelog

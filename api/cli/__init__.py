@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from importlib.metadata import version
 
 from api.cli import config, encrypt_history, forget_keys, project, replay, serve, tail, token
 from api.settings import ConfigError
@@ -46,6 +47,12 @@ def parser() -> argparse.ArgumentParser:
     """The command line: each command's options, and the function that runs it."""
     root = argparse.ArgumentParser(
         prog="clientes", description=DESCRIPTION, formatter_class=HelpFormatter
+    )
+    root.add_argument(
+        "--version",
+        action="version",
+        version=f"clientes {version('clientes')}",
+        help="print the release (CHANGELOG.md) and exit",
     )
     commands = root.add_subparsers(dest="command", required=True)
 
