@@ -79,6 +79,8 @@ class Config(msgspec.Struct, frozen=True, kw_only=True):
         {"database_password", "jwt_secret", "jwt_previous_secret"}
     )
     URLS: ClassVar[frozenset[str]] = frozenset({"database_url", "redis_url"})  # may hold passwords
+    # Each may come instead from the file CLIENTES_<FIELD>_FILE names (a mounted secret).
+    FROM_FILES: ClassVar[frozenset[str]] = SECRETS | URLS
     ALSO_ON: ClassVar[Mapping[str, tuple[str, ...]]] = {"projector": ("in-process",)}
 
     @classmethod
@@ -96,7 +98,11 @@ class Config(msgspec.Struct, frozen=True, kw_only=True):
         problems: list[str] = []
         for field in msgspec.structs.fields(cls):
             variable = PREFIX + field.name.upper()
-            raw = environ.get(variable)
+            try:
+                raw = cls._raw(field.name, environ)
+            except ValueError as error:
+                problems.append(str(error))
+                continue
             if not raw:  # empty is unset, as in compose files that pass ${VAR:-}
                 continue
             try:
@@ -104,6 +110,29 @@ class Config(msgspec.Struct, frozen=True, kw_only=True):
             except ValueError as error:
                 problems.append(f"{variable} {error}, not {cls._shown(field.name, raw)}")
         return cls(**values), problems
+
+    @classmethod
+    def _raw(cls, name: str, environ: Mapping[str, str]) -> str | None:
+        """The variable's text: its value, or the content of the file its _FILE twin
+        names (one trailing line end dropped). Raises ValueError when both are set, or
+        the file cannot be read."""
+        variable = PREFIX + name.upper()
+        path = environ.get(f"{variable}_FILE") if name in cls.FROM_FILES else None
+        if not path:
+            return environ.get(variable)
+        if environ.get(variable):
+            raise ValueError(f"{variable} and {variable}_FILE are both set: set one of them")
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            reason = "it is not UTF-8 text"
+            if isinstance(error, OSError):
+                reason = error.strerror or type(error).__name__
+            raise ValueError(f"{variable}_FILE names {path!r}, which cannot be read: {reason}")
+        text = text.removesuffix("\n").removesuffix("\r")
+        if not text:
+            raise ValueError(f"{variable}_FILE names {path!r}, which is empty")
+        return text
 
     @classmethod
     def _shown(cls, name: str, raw: str) -> str:

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import httpx
 import pytest
 
 from api.settings import Config, ConfigError, Settings
+from commands import Cliente, Clientes
+from stores import Store
 from tests.cli_support import bare_env, clientes
 from tests.conftest import SECRET
+from tests.server import Server, bearer, server_env
+from tests.support import body
 
 BAD = {
     "CLIENTES_PORT": "0",
@@ -92,3 +97,74 @@ def test_clientes_config_refuses_a_bad_configuration_as_start_up_does() -> None:
     result = clientes("config", env=bare_env(CLIENTES_PORT="eighty"))
     assert result.returncode == 2
     assert result.stderr.strip() == "clientes: CLIENTES_PORT must be a whole number, not 'eighty'"
+
+
+def secret_file(directory: Path, name: str, text: str) -> Path:
+    """A mounted secret as Docker and Kubernetes write it: the value and a line end."""
+    path = directory / name
+    path.write_text(f"{text}\n")
+    return path
+
+
+def test_each_secret_and_url_may_come_from_the_file_its_file_variable_names(
+    tmp_path: Path,
+) -> None:
+    values = {
+        "CLIENTES_JWT_SECRET": SECRET,
+        "CLIENTES_JWT_PREVIOUS_SECRET": "previous-" + "p" * 40,
+        "CLIENTES_DATABASE_URL": "postgresql://clientes@db.example/clientes",
+        "CLIENTES_DATABASE_PASSWORD": "pass word",
+        "CLIENTES_REDIS_URL": "redis://:redis-password@redis.example:6379/0",
+    }
+    files = {
+        f"{variable}_FILE": str(secret_file(tmp_path, variable.lower(), value))
+        for variable, value in values.items()
+    }
+    assert Config.from_env(files) == Config.from_env(values)
+    assert Config.from_env(values).jwt_secret == SECRET
+
+
+def test_a_variable_and_its_file_set_together_or_a_file_unreadable_are_refused(
+    tmp_path: Path,
+) -> None:
+    given = secret_file(tmp_path, "secret", SECRET)
+    empty = tmp_path / "empty"
+    empty.write_text("\n")
+    with pytest.raises(ConfigError) as refused:
+        Config.from_env(
+            {
+                "CLIENTES_JWT_SECRET": SECRET,
+                "CLIENTES_JWT_SECRET_FILE": str(given),
+                "CLIENTES_REDIS_URL_FILE": str(tmp_path / "missing"),
+                "CLIENTES_DATABASE_PASSWORD_FILE": str(empty),
+            }
+        )
+    assert refused.value.problems == [
+        f"CLIENTES_DATABASE_PASSWORD_FILE names '{empty}', which is empty",
+        "CLIENTES_JWT_SECRET and CLIENTES_JWT_SECRET_FILE are both set: set one of them",
+        f"CLIENTES_REDIS_URL_FILE names '{tmp_path / 'missing'}', which cannot be read: "
+        "No such file or directory",
+    ]
+    # A bad value from a file is refused as the variable's own would be, unquoted.
+    bad_url = secret_file(tmp_path, "url", "http://user:S3cretRedisPw@redis.example")
+    result = clientes("config", env=bare_env(CLIENTES_REDIS_URL_FILE=str(bad_url)))
+    assert result.returncode == 2
+    assert result.stderr.startswith("clientes: CLIENTES_REDIS_URL ")
+    assert "S3cretRedisPw" not in result.stderr
+
+
+def test_a_server_reads_its_store_and_its_secret_from_files(store: Store, tmp_path: Path) -> None:
+    env = server_env(store, SECRET)
+    for variable in ("CLIENTES_DATABASE_URL", "CLIENTES_JWT_SECRET"):
+        env[f"{variable}_FILE"] = str(secret_file(tmp_path, variable.lower(), env.pop(variable)))
+    sent = body()
+    with Server(env) as server:
+        created = httpx.post(f"{server.url}/api/clientes", json=sent, headers=bearer(store, SECRET))
+        assert created.status_code == 201, created.text
+    # The Cliente is in the store the file names.
+    clientes_app = Clientes(env=store.env)
+    try:
+        stored = clientes_app.repository.get(Cliente.create_id(created.json()["id"]))
+    finally:
+        clientes_app.close()
+    assert stored.datos.codigo_cliente == sent["codigoCliente"]
