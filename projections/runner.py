@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
@@ -76,6 +77,7 @@ class Projector(Background):
         self.max_backoff = max_backoff
         self.active = False
         self.standing_by = False  # said so, and not active since
+        self.alive_at = time.time()  # when its thread last went round its loop
         self._woken = threading.Event()
         self._failing = False
         self._backoff = MIN_BACKOFF
@@ -99,6 +101,7 @@ class Projector(Background):
     def run(self) -> None:
         try:
             while not self.stopping.is_set():
+                self.alive_at = time.time()
                 try:
                     if self.lock.acquire():
                         self._follow()
@@ -114,6 +117,13 @@ class Projector(Background):
                     self.active = False
         finally:
             self.lock.release()
+
+    @property
+    def state(self) -> str:
+        """What it is doing: "active", "standing by", or "interrupted" (retrying)."""
+        if self._failing:
+            return "interrupted"
+        return "active" if self.active else "standing by"
 
     def _stand_by(self) -> None:
         """Says once that another process projects, and this one stands by."""
@@ -137,6 +147,7 @@ class Projector(Background):
         self.standing_by = False
         self.on_progress(position)
         while not self.stopping.is_set():
+            self.alive_at = time.time()
             self._woken.clear()
             # Every event, the code index's too (unlike a replay's bulk read): a write
             # waits for the table to reach its last position, which may be one of them.

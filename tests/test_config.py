@@ -164,7 +164,7 @@ def test_a_server_reads_its_store_and_its_secret_from_files(store: Store, tmp_pa
     # The Cliente is in the store the file names.
     clientes_app = Clientes(env=store.env)
     try:
-        stored = clientes_app.repository.get(Cliente.create_id(created.json()["id"]))
+        stored: Cliente = clientes_app.repository.get(Cliente.create_id(created.json()["id"]))
     finally:
         clientes_app.close()
     assert stored.datos.codigo_cliente == sent["codigoCliente"]

@@ -65,7 +65,7 @@ def parser() -> argparse.ArgumentParser:
         return sub
 
     serve.add_arguments(command("serve", "run the API (and the projector)", serve.run))
-    command("project", "run the projector alone", project.run)
+    project.add_arguments(command("project", "run the projector alone", project.run))
     replay.add_arguments(
         command("replay", "rebuild the read table from the events, then swap it in", replay.run)
     )
