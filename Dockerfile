@@ -1,10 +1,12 @@
 # The service image: the API and the projector run from it (see compose.yaml).
+# Its base is pinned to an exact release; docs/operations.md, "Upgrading", says
+# when and how to move it.
 # Every package comes from a hash-pinned lock file, the build backend as well:
 # the build resolves nothing, and works from a mirror of those files alone.
 
 # The project's wheel, built with the pinned backend instead of an isolated,
 # freshly resolved one.
-FROM python:3.11-slim AS build
+FROM python:3.11.11-slim-bookworm AS build
 WORKDIR /src
 COPY requirements-build.lock ./
 RUN pip install --no-cache-dir --root-user-action=ignore --require-hashes --no-deps \
@@ -12,10 +14,11 @@ RUN pip install --no-cache-dir --root-user-action=ignore --require-hashes --no-d
 COPY pyproject.toml README.md ./
 COPY commands ./commands
 COPY projections ./projections
+COPY stores ./stores
 COPY api ./api
 RUN pip wheel --no-cache-dir --no-build-isolation --no-deps --wheel-dir /wheels .
 
-FROM python:3.11-slim
+FROM python:3.11.11-slim-bookworm
 # A user of its own, by number too (as runAsNonRoot checks want): it owns the
 # data directory and nothing else.
 RUN groupadd --system --gid 10001 clientes \

@@ -128,7 +128,9 @@ class Config(msgspec.Struct, frozen=True, kw_only=True):
             reason = "it is not UTF-8 text"
             if isinstance(error, OSError):
                 reason = error.strerror or type(error).__name__
-            raise ValueError(f"{variable}_FILE names {path!r}, which cannot be read: {reason}")
+            raise ValueError(
+                f"{variable}_FILE names {path!r}, which cannot be read: {reason}"
+            ) from None
         text = text.removesuffix("\n").removesuffix("\r")
         if not text:
             raise ValueError(f"{variable}_FILE names {path!r}, which is empty")

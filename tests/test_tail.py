@@ -10,6 +10,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
+from pathlib import Path
 
 import msgspec
 import pytest
@@ -20,6 +21,8 @@ from tests.cli_support import bare_env
 from tests.conftest import REDIS_URL
 from tests.events_support import from_stream, wait_until, write_script
 from tests.server import CLIENTES
+
+ROOT = Path(__file__).resolve().parent.parent
 
 LINE = re.compile(
     r"(?P<position>[0-9]+) Cliente(Created|Updated|Deactivated) "
@@ -36,8 +39,8 @@ def store_kind() -> str:
 class Tail:
     """A running `clientes tail`, whose printed lines a test can wait for."""
 
-    def __init__(self, stream: str, *args: str) -> None:
-        env = bare_env(CLIENTES_REDIS_URL=REDIS_URL, CLIENTES_REDIS_STREAM=stream)
+    def __init__(self, stream: str, *args: str, url: str = REDIS_URL) -> None:
+        env = bare_env(CLIENTES_REDIS_URL=url, CLIENTES_REDIS_STREAM=stream)
         self.process = subprocess.Popen(
             [str(CLIENTES), "tail", *args],
             env=env,
@@ -209,3 +212,38 @@ def test_without_a_redis_url_it_says_what_is_missing() -> None:
     )
     assert result.returncode == 2
     assert "CLIENTES_REDIS_URL" in result.stderr
+
+
+def documented_subscriber_rules() -> list[str]:
+    """The ACL rules docs/operations.md gives an outside subscriber's Redis user."""
+    text = " ".join((ROOT / "docs" / "operations.md").read_text().split())
+    found = re.search(r"`ACL SETUSER billing (.*?)`", text)
+    assert found is not None
+    return found[1].split()
+
+
+def test_a_subscriber_with_the_documented_acl_reads_its_group_and_nothing_else(
+    stream_name: str, redis_client: redis.Redis, publish: Publish, tails: list[Tail]
+) -> None:
+    positions = publish()
+    user, password = f"test-subscriber-{uuid.uuid4().hex[:8]}", uuid.uuid4().hex
+    rules = [
+        f">{password}" if rule.startswith(">") else f"~{stream_name}" if rule.startswith("~")
+        else rule
+        for rule in documented_subscriber_rules()
+    ]  # fmt: skip
+    redis_client.execute_command("ACL", "SETUSER", user, "reset", *rules)
+    try:
+        url = REDIS_URL.replace("redis://", f"redis://{user}:{password}@", 1)
+        args = ("--group", f"g-{uuid.uuid4().hex}", "--max", str(len(positions)))
+        tails.append(tail := Tail(stream_name, *args, url=url))
+        assert tail.finish() == 0, tail.errors
+        assert tail.positions() == positions
+        subscriber = redis.Redis.from_url(url)
+        with pytest.raises(redis.exceptions.NoPermissionError):
+            subscriber.xadd(stream_name, {"forged": "1"})
+        with pytest.raises(redis.exceptions.NoPermissionError):
+            subscriber.get("some:other:key")
+        subscriber.close()
+    finally:
+        redis_client.execute_command("ACL", "DELUSER", user)
