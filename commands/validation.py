@@ -157,16 +157,16 @@ REQUIRED: Final = frozenset(
 
 
 def describe_rule(name: str) -> str:
-    """The rule of a field in words, for documentation."""
+    """The rule of a field in words, for documentation; each body says apart whether
+    the field must be sent (api/http/openapi.py)."""
     if name == "numero_documento":
         rule = "; ".join(r.message for r in NUMERO_DOCUMENTO.values())
     else:
         rule = RULES[name].message
-    necessity = "Required" if name in REQUIRED else "Optional (empty or null: none)"
     trimming = (
         "" if name in ("tipo_cliente", "tipo_documento") else " Spaces around it are trimmed."
     )
-    return f"{necessity}; {rule}.{trimming}"
+    return f"{rule}.{trimming}"
 
 
 def _documented(name: str, max_length: int | None = None) -> Meta:

@@ -126,6 +126,19 @@ def test_an_update_requires_nothing_and_may_clear_only_optional_fields(
     }
 
 
+def test_each_field_says_whether_the_body_needs_it(document: dict[str, Any]) -> None:
+    create = component(document, "ClienteCreate")["properties"]
+    update = component(document, "ClienteUpdate")["properties"]
+    for name in REQUIRED:
+        assert create[name]["description"].startswith("Required; must be ")
+        assert update[name]["description"].startswith("Optional (absent: unchanged); must be ")
+    for name in OPTIONAL:
+        assert create[name]["description"].startswith("Optional (empty or null: none); must be ")
+        assert update[name]["description"].startswith(
+            "Optional (absent: unchanged; empty or null: cleared); must be "
+        )
+
+
 @pytest.mark.parametrize("name", ["ClienteCreate", "ClienteUpdate"])
 def test_the_documented_rules_are_the_rules_the_service_applies(
     document: dict[str, Any], name: str

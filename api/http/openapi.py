@@ -19,7 +19,7 @@ from litestar.openapi.spec import (
 from api.http.docs_ui import docs_ui
 from api.http.schemas import MAX_BODY, ClienteCreate, ClienteUpdate, Problem
 from api.http.schemas import Schema as BodySchema
-from commands.validation import NUMERO_DOCUMENTO
+from commands.validation import NUMERO_DOCUMENTO, REQUIRED
 
 if TYPE_CHECKING:
     from litestar._openapi.schema_generation import SchemaCreator
@@ -99,6 +99,17 @@ BODY_CONDITIONS: dict[type[BodySchema], dict[str, Any]] = {
 }
 
 
+# How each body's fields are to be sent, said before each field's rule: (fields a new
+# Cliente must have, the others).
+NECESSITY: dict[type[BodySchema], tuple[str, str]] = {
+    ClienteCreate: ("Required", "Optional (empty or null: none)"),
+    ClienteUpdate: (
+        "Optional (absent: unchanged)",
+        "Optional (absent: unchanged; empty or null: cleared)",
+    ),
+}
+
+
 class StrictSchemas(StructSchemaPlugin):
     """The project's Structs as they decode: unknown fields refused, conditions stated.
 
@@ -121,9 +132,22 @@ class StrictSchemas(StructSchemaPlugin):
                 # What an update may leave out is a union with UNSET: one branch is left.
                 properties[name] = _merged(member)
         schema.description = struct.__dict__.get("__doc__")
+        if struct in NECESSITY:
+            _say_necessity(struct, properties, *NECESSITY[struct])
         for name, value in BODY_CONDITIONS.get(struct, {}).items():
             setattr(schema, name, value)
         return schema
+
+
+def _say_necessity(
+    struct: type[BodySchema], properties: dict[str, Any], required: str, optional: str
+) -> None:
+    """Begins each field's description with whether, and how, it is to be sent."""
+    names = dict(zip(struct.__struct_encode_fields__, struct.__struct_fields__, strict=True))
+    for sent_as, member in properties.items():
+        if isinstance(member, Schema) and member.description:
+            necessity = required if names[sent_as] in REQUIRED else optional
+            properties[sent_as] = replace(member, description=f"{necessity}; {member.description}")
 
 
 def _merged(schema: Schema) -> Schema:
