@@ -13,7 +13,7 @@ from uuid import UUID, uuid5
 import msgspec
 from eventsourcing.domain import Aggregate
 
-from commands.schema import Versioned
+from commands import schema
 from commands.validation import ClienteDatos
 
 CLIENTE_NAMESPACE = UUID("0b6f8f0e-6c1e-5a43-9a55-3c1c2f6de4a1")
@@ -27,7 +27,10 @@ def cliente_aggregate_id(cliente_id: int) -> UUID:
 class Cliente(Aggregate):
     """A person or organisation that receives work orders."""
 
-    class ClienteCreated(Versioned, Aggregate.Created):
+    class ClienteCreated(Aggregate.Created):
+        class_version = 2  # of its shape: see commands/schema.py
+        upcast_v1_v2 = staticmethod(schema.unchanged)
+
         cliente_id: int
         codigo_cliente: str
         nombre: str
@@ -47,8 +50,11 @@ class Cliente(Aggregate):
             )
             aggregate.vigente = True
 
-    class ClienteUpdated(Versioned, Aggregate.Event):
+    class ClienteUpdated(Aggregate.Event):
         """Only the fields that changed, with their new values."""
+
+        class_version = 2
+        upcast_v1_v2 = staticmethod(schema.unchanged)
 
         cliente_id: int
         changes: dict[str, str | None]
@@ -57,7 +63,10 @@ class Cliente(Aggregate):
         def apply(self, aggregate: Any) -> None:
             aggregate.datos = msgspec.structs.replace(aggregate.datos, **self.changes)
 
-    class ClienteDeactivated(Versioned, Aggregate.Event):
+    class ClienteDeactivated(Aggregate.Event):
+        class_version = 2
+        upcast_v1_v2 = staticmethod(schema.unchanged)
+
         cliente_id: int
         actor: str
 
