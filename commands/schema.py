@@ -24,8 +24,13 @@ To change one event's shape, in its class alone:
   3. A field never changes type, and a stored event is never rewritten.
   4. Test it as tests/test_schema_versions.py does: store the older shape
      (``store_shape``), read it back in the new one.
-Rolling back is possible only as long as no
-event of a new version has been stored.
+A new field of the Cliente's data (commands/validation.py) is also a new
+column of the read table: at the next start an existing table gets it, empty,
+if it admits None (projections/view.py, ``add_missing_columns``); if every row
+needs it, start-up refuses until `clientes replay` has rebuilt the table.
+
+Rolling back is possible only as long as no event of a new version has been
+stored.
 """
 
 from __future__ import annotations

@@ -67,6 +67,7 @@ class Statements(NamedTuple):
     select_terms: Statement  # the kept terms, with their counts
     count_blocks: Statement  # for a table made by an older release: its spans' counts added up
     count_tipos: Statement  # for a table made by an older release: its rows counted by type
+    select_any_row: Statement  # a record if the table holds any row
     analyze: Statement  # gathers the statistics the planner chooses indexes by
 
     def composed(self, compose: Callable[[str], Statement]) -> Statements:
@@ -186,5 +187,6 @@ def read_table_statements(dialect: TableDialect) -> Statements:
             "INSERT INTO {tipos} SELECT tipo_cliente, tipo_documento, count(*) FROM {rows}"
             " WHERE NOT EXISTS (SELECT 1 FROM {tipos}) GROUP BY tipo_cliente, tipo_documento"
         ),
+        select_any_row="SELECT 1 AS held FROM {rows} LIMIT 1",
         analyze="ANALYZE {rows}",
     )

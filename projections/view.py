@@ -91,6 +91,9 @@ class ClientesView(TrackingRecorder, ABC):
     text_keyed: str
     position_lock: str
     positional_mark: str
+    # The columns of this release's rows that the table lacks and that only a rebuild
+    # can give its rows; found by ``add_search_indexes``.
+    lacking: tuple[str, ...] = ()
 
     @abstractmethod
     def select_rows(self, ids: Collection[int]) -> tuple[Statement, Params]:
@@ -144,7 +147,9 @@ class ClientesView(TrackingRecorder, ABC):
 
     @abstractmethod
     def add_search_indexes(self) -> None:
-        """Adds what searches read: the folded columns the table lacks, and the indexes."""
+        """Adds what searches read: the columns the table lacks (``add_missing_columns``),
+        the counts, and the indexes; none of it to a table that lacks a column only a
+        rebuild gives its rows, which is left as it is."""
 
     @abstractmethod
     def _insert_tracking(self, c: Cursor, tracking: Tracking) -> None: ...
@@ -165,13 +170,37 @@ class ClientesView(TrackingRecorder, ABC):
         """Puts the shared statements in the store's form, once its tables are named."""
         self.sql = read_table_statements(self).composed(self.statement)
 
-    def add_missing_columns(self, c: Cursor) -> None:
-        """Adds the folded copies of text that a table made by an older release lacks:
-        empty, until `clientes replay` makes the table anew."""
+    def add_missing_columns(self, c: Cursor) -> bool:
+        """Adds the columns of this release's table that the table lacks, if it can;
+        False, and ``lacking`` names them, if only a rebuild can.
+
+        A table without rows takes any column as declared. A table with rows takes the
+        row's optional fields admitting null, as they are, and the folded copies of its
+        text admitting null too: searches miss those rows until `clientes replay` fills
+        them in. A column every row needs cannot be filled in here.
+        """
         present = self.column_names(c)
-        for column in stored_columns(self.column_types, self.folded_type):
-            if column.name in FOLDED_COLUMNS and column.name not in present:
-                c.execute(self.statement(add_column(column, nullable=True)))
+        missing = [
+            column
+            for column in stored_columns(self.column_types, self.folded_type)
+            if column.name not in present
+        ]
+        self.lacking = ()
+        if not missing:
+            return True
+        c.execute(self.sql.select_any_row)
+        held = c.fetchone() is not None
+        if held:
+            self.lacking = tuple(
+                column.name
+                for column in missing
+                if not column.nullable and column.name not in FOLDED_COLUMNS
+            )
+            if self.lacking:
+                return False
+        for column in missing:
+            c.execute(self.statement(add_column(column, nullable=held)))
+        return True
 
     def get_rows(self, ids: Collection[int], within: Cursor | None = None) -> list[ClienteRow]:
         """The rows of those of ``ids`` that are in the table."""

@@ -83,7 +83,8 @@ class PostgresClientesView(PostgresTrackingRecorder, ClientesView):
             # Room to sort and collect each index in memory (the default is 64 MB):
             # a replay's indexes over a million rows build several times faster.
             c.execute("SET LOCAL maintenance_work_mem = '256MB'")
-            self.add_missing_columns(c)
+            if not self.add_missing_columns(c):
+                return  # left as it is, for `clientes replay` to make anew
             for counting in (self.sql.count_blocks, self.sql.count_tipos):  # older tables
                 c.execute(counting)
             for suffix, columns in INDEXES.items():

@@ -82,7 +82,8 @@ class SQLiteClientesView(SQLiteTrackingRecorder, ClientesView):
 
     def add_search_indexes(self) -> None:
         with self.transaction() as c:
-            self.add_missing_columns(c)
+            if not self.add_missing_columns(c):
+                return  # left as it is, for `clientes replay` to make anew
             c.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (self.trigrams,))
             trigrams_made = c.fetchone() is not None
             for statement in self.search_statements:
