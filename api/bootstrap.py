@@ -34,7 +34,7 @@ from projections.locks import Lock
 from projections.publisher import RecordsPositions, RedisPublisher
 from projections.reads import Reads
 from projections.stall import StallWatch
-from stores import Store
+from stores import Store, StoreUnusable
 
 
 @dataclass
@@ -123,19 +123,38 @@ def command_batcher(clientes: Clientes) -> Batcher[Command, Written]:
     return Batcher(run)
 
 
-def prepare_store(store: Store) -> None:
+def prepare_store(store: Store, *, rebuilding: bool = False) -> None:
     """Checks that the store can be used, and creates the tables it lacks.
 
-    Raises StoreUnusable, naming what to fix, instead of a traceback later.
+    Raises StoreUnusable, naming what to fix, instead of a traceback later; unless
+    ``rebuilding`` (a replay, which makes the read table anew), also when the read
+    table lacks a column that only a replay can give its rows.
     """
     store.check()
     with store.creating_tables():
         Clientes(env=store.env).close()
-        open_view(store.env).close()
+        view = open_view(store.env)
+        view.close()
+    if not rebuilding:
+        refuse_outdated(view)
 
 
-def bootstrap(settings: Settings, *, api: bool, projector: bool) -> Services:
-    """The parts of a process that serves requests (``api``), projects, both, or neither."""
+def refuse_outdated(view: ClientesView) -> None:
+    """Raises StoreUnusable if the read table lacks a column that every row needs:
+    its rows cannot be given one at start, and only a replay makes the table anew."""
+    if view.lacking:
+        raise StoreUnusable(
+            f"the read table {view.tables.rows} lacks the column(s) {', '.join(view.lacking)}"
+            " that this release's rows need: run `clientes replay` to rebuild it from the"
+            " events, then start again"
+        )
+
+
+def bootstrap(
+    settings: Settings, *, api: bool, projector: bool, rebuilding: bool = False
+) -> Services:
+    """The parts of a process that serves requests (``api``), projects, both, or neither
+    (``rebuilding`` as for ``prepare_store``)."""
     store = settings.store
     stack = ExitStack()
     with store.creating_tables():
@@ -143,6 +162,9 @@ def bootstrap(settings: Settings, *, api: bool, projector: bool) -> Services:
         stack.callback(clientes.close)
         view = open_view(store.env)
         stack.callback(view.close)
+    if not rebuilding and view.lacking:
+        stack.close()
+        refuse_outdated(view)
     services = Services(
         settings,
         clientes,

@@ -25,7 +25,6 @@ from bench.database import conninfo
 from commands import Cliente, Clientes, validate
 from commands.cliente import cliente_aggregate_id
 from commands.codigo import CodigoIndex, normalise_codigo
-from commands.schema import SCHEMA_VERSION
 from stores import store_from_url
 
 ACTOR = "bench"
@@ -75,7 +74,7 @@ class Templates:
                 "cliente_id": n,
                 **datos(n),
                 "actor": ACTOR,
-                "class_version": SCHEMA_VERSION,
+                "class_version": Cliente.ClienteCreated.class_version,
             }
         )
 
@@ -87,7 +86,7 @@ class Templates:
                 "originator_topic": "commands.codigo:CodigoIndex",
                 "codigo": normalise_codigo(codigo(n)),
                 "cliente_id": n,
-                "class_version": SCHEMA_VERSION,
+                "class_version": CodigoIndex.Claimed.class_version,
             }
         )
 

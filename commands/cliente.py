@@ -13,8 +13,8 @@ from uuid import UUID, uuid5
 import msgspec
 from eventsourcing.domain import Aggregate
 
+from commands import schema
 from commands.erasable import Erasable
-from commands.schema import Versioned
 from commands.validation import PERSONAL_FIELDS, ClienteDatos
 
 CLIENTE_NAMESPACE = UUID("0b6f8f0e-6c1e-5a43-9a55-3c1c2f6de4a1")
@@ -28,7 +28,10 @@ def cliente_aggregate_id(cliente_id: int) -> UUID:
 class Cliente(Aggregate):
     """A person or organisation that receives work orders."""
 
-    class ClienteCreated(Versioned, Erasable, Aggregate.Created):
+    class ClienteCreated(Erasable, Aggregate.Created):
+        class_version = 2  # of its shape: see commands/schema.py
+        upcast_v1_v2 = staticmethod(schema.unchanged)
+
         cliente_id: int
         codigo_cliente: str
         nombre: str
@@ -49,8 +52,11 @@ class Cliente(Aggregate):
             aggregate.vigente = True
             aggregate.erased = False
 
-    class ClienteUpdated(Versioned, Erasable, Aggregate.Event):
+    class ClienteUpdated(Erasable, Aggregate.Event):
         """Only the fields that changed, with their new values."""
+
+        class_version = 2
+        upcast_v1_v2 = staticmethod(schema.unchanged)
 
         cliente_id: int
         changes: dict[str, str | None]
@@ -59,17 +65,23 @@ class Cliente(Aggregate):
         def apply(self, aggregate: Any) -> None:
             aggregate.datos = msgspec.structs.replace(aggregate.datos, **self.changes)
 
-    class ClienteDeactivated(Versioned, Erasable, Aggregate.Event):
+    class ClienteDeactivated(Erasable, Aggregate.Event):
+        class_version = 2
+        upcast_v1_v2 = staticmethod(schema.unchanged)
+
         cliente_id: int
         actor: str
 
         def apply(self, aggregate: Any) -> None:
             aggregate.vigente = False
 
-    class ClienteErased(Versioned, Erasable, Aggregate.Event):
+    class ClienteErased(Erasable, Aggregate.Event):
         """The person's data is erased: the key its personal values were sealed with is
         destroyed with this event (commands/sealing.py). The Cliente is no longer vigente;
         its code stays taken."""
+
+        class_version = 2  # new in the release that recorded versions: none was stored at 1
+        upcast_v1_v2 = staticmethod(schema.unchanged)
 
         cliente_id: int
         actor: str

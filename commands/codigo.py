@@ -13,7 +13,7 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
-from commands.schema import Versioned
+from commands import schema
 
 CODIGO_NAMESPACE = UUID("5d0c6c3b-8f2e-5b7a-9d63-0e4f1b2a7c90")
 
@@ -26,20 +26,29 @@ def normalise_codigo(codigo_cliente: str) -> str:
 class CodigoIndex(Aggregate):
     """Which Cliente, if any, holds a code."""
 
-    class Claimed(Versioned, Aggregate.Created):
+    class Claimed(Aggregate.Created):
+        class_version = 2  # of its shape: see commands/schema.py
+        upcast_v1_v2 = staticmethod(schema.unchanged)
+
         codigo: str
         cliente_id: int
 
         def apply(self, aggregate: Any) -> None:
             aggregate.cliente_id = self.cliente_id
 
-    class Reclaimed(Versioned, Aggregate.Event):
+    class Reclaimed(Aggregate.Event):
+        class_version = 2
+        upcast_v1_v2 = staticmethod(schema.unchanged)
+
         cliente_id: int
 
         def apply(self, aggregate: Any) -> None:
             aggregate.cliente_id = self.cliente_id
 
-    class Released(Versioned, Aggregate.Event):
+    class Released(Aggregate.Event):
+        class_version = 2
+        upcast_v1_v2 = staticmethod(schema.unchanged)
+
         def apply(self, aggregate: Any) -> None:
             aggregate.cliente_id = None
 

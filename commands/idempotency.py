@@ -24,9 +24,9 @@ import msgspec
 from eventsourcing.domain import DomainEvent
 from eventsourcing.utils import get_topic
 
+from commands import schema
 from commands.erasable import Erasable
 from commands.errors import ClientesError
-from commands.schema import Versioned
 
 if TYPE_CHECKING:
     from commands.cliente import Cliente
@@ -51,12 +51,15 @@ class Answer(msgspec.Struct, frozen=True):
 
 
 @dataclass(frozen=True)
-class KeyedAnswer(Versioned, Erasable, DomainEvent):
+class KeyedAnswer(Erasable, DomainEvent):
     """The answer given to the use of a key, and what the key was used for.
 
     An answer whose body shows a Cliente names it (``cliente_id``): the body is
     sealed with that Cliente's key (commands/sealing.py), and goes with it.
     """
+
+    class_version = 2  # of its shape: see commands/schema.py
+    upcast_v1_v2 = staticmethod(schema.unchanged)
 
     actor: str
     key: str

@@ -4,9 +4,32 @@ from __future__ import annotations
 
 import types
 from collections.abc import Mapping
-from typing import Annotated, Any, Literal, Union, get_args, get_origin
+from typing import Annotated, Any, Literal, NamedTuple, Union, get_args, get_origin
 
 import msgspec
+
+
+class Column(NamedTuple):
+    """A column of a table: its name, its type on the store, and whether it admits null."""
+
+    name: str
+    type: str
+    nullable: bool
+
+    def definition(self, *, nullable: bool = False) -> str:
+        """The column as CREATE TABLE or ADD COLUMN declares it; admitting null,
+        whatever it is declared, if ``nullable``."""
+        null = "" if self.nullable or nullable else " NOT NULL"
+        return f"{self.name} {self.type}{null}"
+
+
+def columns(row: type[msgspec.Struct], sql_types: Mapping[type, str]) -> list[Column]:
+    """A column for each of ``row``'s fields, in the row's order: each with the type
+    ``sql_types`` gives its values, admitting null only if the field admits None."""
+    return [
+        Column(field.name, _sql_type(field.name, field.type, sql_types), _admits_none(field.type))
+        for field in msgspec.structs.fields(row)
+    ]
 
 
 def column_definitions(row: type[msgspec.Struct], sql_types: Mapping[type, str], key: str) -> str:
@@ -16,17 +39,16 @@ def column_definitions(row: type[msgspec.Struct], sql_types: Mapping[type, str],
     ``key`` is the primary key and comes first, as in the tables that earlier
     releases created; the other columns follow in the row's order.
     """
-    fields = {field.name: field.type for field in msgspec.structs.fields(row)}
-    definitions = [f"{key} {_sql_type(key, fields.pop(key), sql_types)} PRIMARY KEY"]
-    for name, annotation in fields.items():
-        null = "" if _admits_none(annotation) else " NOT NULL"
-        definitions.append(f"{name} {_sql_type(name, annotation, sql_types)}{null}")
-    return ", ".join(definitions)
+    by_name = {column.name: column for column in columns(row, sql_types)}
+    first = by_name.pop(key)
+    return ", ".join(
+        [f"{key} {first.type} PRIMARY KEY", *(column.definition() for column in by_name.values())]
+    )
 
 
 def column_types(row: type[msgspec.Struct], sql_types: Mapping[type, str]) -> list[str]:
     """The store's type of each of ``row``'s fields, in the row's order."""
-    return [_sql_type(f.name, f.type, sql_types) for f in msgspec.structs.fields(row)]
+    return [column.type for column in columns(row, sql_types)]
 
 
 def _admits_none(annotation: Any) -> bool:

@@ -1,15 +1,16 @@
 """What the read side offers: the read table, kept with its tracking position.
 
-The sequence of each operation is written here once. Each store keeps its SQL,
-as the library's recorders do, in attributes and small statement-building
-methods, and supplies what truly differs: how it takes its write lock, how its
-values are converted, and how a rebuilt table takes the live one's place.
+The sequence of each operation is written here once, and the statements they
+run once too (projections/statements.py), in the words each store supplies.
+A store keeps only what truly differs: how it takes its write lock, how its
+values are converted, how it reads or writes many ids or rows at once, its
+search indexes, and how a rebuilt table takes the live one's place.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -31,28 +32,18 @@ from projections.rows import (
     describe_differences,
     span_ids,
 )
-from projections.search import EVERY_CLIENTE, ClienteQuery, folded_values
+from projections.search import EVERY_CLIENTE, FOLDED_COLUMNS, ClienteQuery, folded_values
+from projections.statements import (
+    Statement,
+    Statements,
+    add_column,
+    read_table_statements,
+    stored_columns,
+)
 
 # A cursor of the view's database, inside a transaction the caller holds.
 Cursor = Any
-# A statement in the store's own form: text for SQLite, composed SQL for psycopg.
-Statement = Any
 Params = tuple[Any, ...] | dict[str, Any]
-# Counts a table made by an older release lacks: its rows counted per pair of types.
-COUNT_TIPOS = (
-    "INSERT INTO {tipos} SELECT tipo_cliente, tipo_documento, count(*) FROM {rows}"
-    " WHERE NOT EXISTS (SELECT 1 FROM {tipos}) GROUP BY tipo_cliente, tipo_documento"
-)
-# Counts per block a table made by an older release lacks: its spans' counts added up.
-BY_BLOCK = f"span / {SPANS_PER_BLOCK}"
-COUNT_BLOCKS = (
-    f"INSERT INTO {{blocks}} SELECT {BY_BLOCK}, sum(vigentes) FROM {{counts}}"  # noqa: S608
-    f" WHERE NOT EXISTS (SELECT 1 FROM {{blocks}}) GROUP BY {BY_BLOCK}"
-)
-SELECT_TIPOS = "SELECT tipo_cliente, tipo_documento, vigentes FROM {tipos} WHERE vigentes <> 0"
-SELECT_SPANS = "SELECT span, vigentes FROM {counts} WHERE vigentes <> 0"
-SELECT_BLOCKS = "SELECT block, vigentes FROM {blocks} WHERE vigentes <> 0"
-SELECT_TERMS = "SELECT term, matches FROM {terms}"
 
 
 # The most search terms a table keeps counts of: each costs every batch a test per row.
@@ -91,19 +82,18 @@ class ClientesView(TrackingRecorder, ABC):
 
     # Set by each store, for its own tables.
     tables: Tables
-    select_row_statement: Statement  # the row of one id
-    select_page_statement: Statement  # in id order, unfiltered: each record with the total
-    select_position_statement: Statement  # no other writer moves it until this one commits
-    insert_rows_statement: Statement
-    update_counts_statement: Statement  # adds to a span's count
-    update_blocks_statement: Statement  # adds to a block's count
-    update_tipos_statement: Statement  # adds to a pair of types' count
-    update_terms_statement: Statement  # adds to a kept term's count
-    insert_term_statement: Statement  # keeps a term's count, unless it is kept already
-    select_total_statement: Statement
+    sql: Statements  # the shared statements, in the store's form (``compose_statements``)
     drop_statements: list[Statement]
-    analyze_statement: Statement  # gathers the statistics the planner chooses indexes by
-    lateral: str  # how a subquery in FROM may read the row before it
+    # The store's words (projections/statements.py, TableDialect).
+    lateral: str
+    column_types: Mapping[type, str]
+    folded_type: str
+    text_keyed: str
+    position_lock: str
+    positional_mark: str
+    # The columns of this release's rows that the table lacks and that only a rebuild
+    # can give its rows; found by ``add_search_indexes``.
+    lacking: tuple[str, ...] = ()
 
     @abstractmethod
     def select_rows(self, ids: Collection[int]) -> tuple[Statement, Params]:
@@ -116,11 +106,15 @@ class ClientesView(TrackingRecorder, ABC):
     @abstractmethod
     def statement(self, text: str) -> Statement:
         """The store's statement of ``text``, whose ``{rows}``, ``{counts}``, ``{blocks}``,
-        ``{tipos}`` and ``{terms}`` name its tables."""
+        ``{tipos}``, ``{terms}`` and ``{tracking}`` name its tables."""
 
     @abstractmethod
     def mark(self, name: str) -> str:
         """The placeholder of the parameter ``name``."""
+
+    @abstractmethod
+    def column_names(self, c: Cursor) -> set[str]:
+        """The names of the columns the read table has."""
 
     @abstractmethod
     def nombre_contains(self, text: str, params: dict[str, Any]) -> str:
@@ -153,7 +147,9 @@ class ClientesView(TrackingRecorder, ABC):
 
     @abstractmethod
     def add_search_indexes(self) -> None:
-        """Adds what searches read: the folded columns the table lacks, and the indexes."""
+        """Adds what searches read: the columns the table lacks (``add_missing_columns``),
+        the counts, and the indexes; none of it to a table that lacks a column only a
+        rebuild gives its rows, which is left as it is."""
 
     @abstractmethod
     def _insert_tracking(self, c: Cursor, tracking: Tracking) -> None: ...
@@ -170,6 +166,42 @@ class ClientesView(TrackingRecorder, ABC):
     def _time(self, value: Any) -> datetime:
         """A time as the store returns it, in UTC."""
 
+    def compose_statements(self) -> None:
+        """Puts the shared statements in the store's form, once its tables are named."""
+        self.sql = read_table_statements(self).composed(self.statement)
+
+    def add_missing_columns(self, c: Cursor) -> bool:
+        """Adds the columns of this release's table that the table lacks, if it can;
+        False, and ``lacking`` names them, if only a rebuild can.
+
+        A table without rows takes any column as declared. A table with rows takes the
+        row's optional fields admitting null, as they are, and the folded copies of its
+        text admitting null too: searches miss those rows until `clientes replay` fills
+        them in. A column every row needs cannot be filled in here.
+        """
+        present = self.column_names(c)
+        missing = [
+            column
+            for column in stored_columns(self.column_types, self.folded_type)
+            if column.name not in present
+        ]
+        self.lacking = ()
+        if not missing:
+            return True
+        c.execute(self.sql.select_any_row)
+        held = c.fetchone() is not None
+        if held:
+            self.lacking = tuple(
+                column.name
+                for column in missing
+                if not column.nullable and column.name not in FOLDED_COLUMNS
+            )
+            if self.lacking:
+                return False
+        for column in missing:
+            c.execute(self.statement(add_column(column, nullable=held)))
+        return True
+
     def get_rows(self, ids: Collection[int], within: Cursor | None = None) -> list[ClienteRow]:
         """The rows of those of ``ids`` that are in the table."""
         if not ids:
@@ -179,7 +211,7 @@ class ClientesView(TrackingRecorder, ABC):
 
     def get(self, cliente_id: int) -> ClienteRow | None:
         """One vigente Cliente."""
-        rows = self._fetch(self.select_row_statement, (cliente_id,))
+        rows = self._fetch(self.sql.select_row, {"id": cliente_id})
         return rows[0] if rows else None
 
     def page(
@@ -198,10 +230,8 @@ class ClientesView(TrackingRecorder, ABC):
         known to keep the count of the query's term."""
         params: dict[str, Any] = {"offset": offset, "limit": limit}
         if not query.filtered and query.in_id_order:
-            # The total is the sum of the blocks' counts, and the page starts in the
-            # span that holds row number ``offset`` (found in the block that holds it),
-            # skipping fewer than SPAN rows rather than ``offset`` of them.
-            return self.select_page_statement, {**params, "span": SPAN, "spans": SPANS_PER_BLOCK}
+            # The total and the page's first span, from the counts (statements.py).
+            return self.sql.select_page, {**params, "span": SPAN, "spans": SPANS_PER_BLOCK}
         text, found = page_statement(query, self, kept=kept)
         return self.statement(text), {**params, **found}
 
@@ -237,7 +267,7 @@ class ClientesView(TrackingRecorder, ABC):
     def _count_and_keep(self, c: Cursor, term: str) -> None:
         text, params = count_statement(ClienteQuery(text=term), self)
         c.execute(self.statement(text), params)
-        c.execute(self.insert_term_statement, (term, int(c.fetchone()["total"])))
+        c.execute(self.sql.insert_term, {"term": term, "matches": int(c.fetchone()["total"])})
 
     def page_of(self, records: list[Any]) -> tuple[list[ClienteRow], int]:
         """The rows and the total of a page statement's records."""
@@ -256,7 +286,7 @@ class ClientesView(TrackingRecorder, ABC):
             self._save_changes(c, changes, tracking, since)
 
     def _save_changes(self, c: Cursor, changes: RowChanges, tracking: Tracking, since: int) -> None:
-        c.execute(self.select_position_statement, (tracking.application_name,))
+        c.execute(self.sql.select_position, {"application_name": tracking.application_name})
         position = c.fetchone()
         if position is not None and position["notification_id"] >= since:
             raise TrackingConflict(f"{self.tables.rows} is at {position['notification_id']}")
@@ -264,20 +294,25 @@ class ClientesView(TrackingRecorder, ABC):
             c.execute(*self.delete_rows(stale))
         if rows := changes.final_rows():
             self._insert(c, rows)
-        if deltas := [(span, delta) for span, delta in changes.count_deltas.items() if delta]:
-            c.executemany(self.update_counts_statement, deltas)
-            blocks = [(block, delta) for block, delta in changes.block_deltas.items() if delta]
-            c.executemany(self.update_blocks_statement, blocks)
-        if tipos := [(*pair, delta) for pair, delta in changes.tipos_deltas.items() if delta]:
-            c.executemany(self.update_tipos_statement, tipos)
+        if spans := [{"span": s, "delta": d} for s, d in changes.count_deltas.items() if d]:
+            c.executemany(self.sql.update_counts, spans)
+            blocks = [{"block": b, "delta": d} for b, d in changes.block_deltas.items() if d]
+            c.executemany(self.sql.update_blocks, blocks)
+        if tipos := [
+            {"tipo_cliente": cliente, "tipo_documento": documento, "delta": d}
+            for (cliente, documento), d in changes.tipos_deltas.items()
+            if d
+        ]:
+            c.executemany(self.sql.update_tipos, tipos)
         # Read once this transaction holds the position: a term kept meanwhile was
         # counted with every batch before this one.
         if (kept := self._kept_terms(c)) and (found := changes.term_deltas(kept)):
-            c.executemany(self.update_terms_statement, [(d, t) for t, d in found.items()])
+            terms = [{"term": term, "delta": d} for term, d in found.items()]
+            c.executemany(self.sql.update_terms, terms)
         self._insert_tracking(c, tracking)
 
     def _insert(self, c: Cursor, rows: list[ClienteRow]) -> None:
-        c.executemany(self.insert_rows_statement, [self._values(row) for row in rows])
+        c.executemany(self.sql.insert_rows, [self._values(row) for row in rows])
 
     def reset(self, *, searchable: bool = True) -> None:
         """Drops the tables and creates them empty (for a table being rebuilt); the
@@ -291,7 +326,7 @@ class ClientesView(TrackingRecorder, ABC):
     def analyze(self) -> None:
         """Brings the planner's statistics of the table up to date (after a bulk load)."""
         with self._writing() as c:
-            c.execute(self.analyze_statement)
+            c.execute(self.sql.analyze)
 
     def drop(self) -> None:
         """Drops the tables."""
@@ -315,22 +350,22 @@ class ClientesView(TrackingRecorder, ABC):
         )
 
     def _kept_terms(self, c: Cursor) -> dict[str, int]:
-        c.execute(self.statement(SELECT_TERMS))
+        c.execute(self.sql.select_terms)
         return {r["term"]: int(r["matches"]) for r in c.fetchall()}
 
     def _total(self, c: Cursor) -> int:
-        c.execute(self.select_total_statement)
+        c.execute(self.sql.select_total)
         return int(c.fetchone()["total"])
 
     def _id_ranges(self, c: Cursor) -> dict[IdRange, int]:
         """The counts of the spans and of the blocks of ids that hold vigente Clientes."""
-        c.execute(self.statement(SELECT_SPANS))
+        c.execute(self.sql.select_spans)
         counts = {span_ids(r["span"]): int(r["vigentes"]) for r in c.fetchall()}
-        c.execute(self.statement(SELECT_BLOCKS))
+        c.execute(self.sql.select_blocks)
         return counts | {block_ids(r["block"]): int(r["vigentes"]) for r in c.fetchall()}
 
     def _tipos(self, c: Cursor) -> dict[Tipos, int]:
-        c.execute(self.statement(SELECT_TIPOS))
+        c.execute(self.sql.select_tipos)
         return {(r["tipo_cliente"], r["tipo_documento"]): int(r["vigentes"]) for r in c.fetchall()}
 
     def _fetch(

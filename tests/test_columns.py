@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
+from types import ModuleType
 from typing import Literal
 
 import msgspec
 import pytest
 
 from commands.validation import FIELDS
-from projections.columns import column_definitions
-from projections.rows import COLUMNS, DATOS_COLUMNS
+from projections.columns import Column, column_definitions
+from projections.rows import COLUMNS, DATOS_COLUMNS, STORED_COLUMNS
 from projections.search import FOLDED_COLUMNS
+from projections.statements import add_column, stored_columns
 from stores.postgres import read_table as postgres
 from stores.sqlite import read_table as sqlite
 
@@ -76,3 +78,25 @@ def test_the_tables_are_the_ones_earlier_releases_created_and_the_folded_copies(
         'nombre_folded text COLLATE "C" NOT NULL, codigo_cliente_folded text COLLATE "C" NOT NULL, '
         'numero_documento_folded text COLLATE "C" NOT NULL'
     )
+
+
+@pytest.mark.parametrize("store", [sqlite, postgres], ids=["sqlite", "postgres"])
+def test_a_column_added_at_start_is_declared_as_the_table_declares_it(
+    store: ModuleType,
+) -> None:
+    declared = {column.split()[0]: column for column in store.TABLE_COLUMNS.split(", ")}
+    stored = stored_columns(store.COLUMN_TYPES, store.FOLDED_TYPE)
+    assert [column.name for column in stored] == list(STORED_COLUMNS)
+    assert {c.name: c.definition() for c in stored if c.name != "id"} == {
+        name: column for name, column in declared.items() if name != "id"
+    }
+
+
+def test_a_column_added_to_a_table_with_rows_admits_null() -> None:
+    version = Column("version", "INTEGER", nullable=False)
+    assert add_column(version, nullable=False) == (
+        "ALTER TABLE {rows} ADD COLUMN version INTEGER NOT NULL"
+    )
+    assert add_column(version, nullable=True) == "ALTER TABLE {rows} ADD COLUMN version INTEGER"
+    email = Column("email", "TEXT", nullable=True)
+    assert add_column(email, nullable=False) == "ALTER TABLE {rows} ADD COLUMN email TEXT"

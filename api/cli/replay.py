@@ -30,8 +30,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     settings = Settings.from_env(with_secret=False)
-    prepare_store(settings.store)
-    services = bootstrap(settings, api=False, projector=False)
+    # A rebuild makes anew a table too old to serve; a check, which compares with it, cannot.
+    rebuilding = not args.check
+    prepare_store(settings.store, rebuilding=rebuilding)
+    services = bootstrap(settings, api=False, projector=False, rebuilding=rebuilding)
     spare_the_collector()
     one_at_a_time = settings.store.lock(ONE_AT_A_TIME)
     try:

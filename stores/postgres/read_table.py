@@ -13,24 +13,19 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 
-from projections.columns import column_definitions, column_types
+from projections.columns import column_types
 from projections.finding import INDEXES
-from projections.rows import COLUMNS, STORED_COLUMNS, ClienteRow, RowChanges
+from projections.rows import STORED_COLUMNS, ClienteRow, RowChanges
 from projections.search import FOLDED_COLUMNS, containing
-from projections.view import COUNT_BLOCKS, COUNT_TIPOS, ClientesView, Params, Tables
+from projections.statements import SELECT_ROWS, table_columns
+from projections.view import ClientesView, Params, Tables
 from stores.postgres.locks import advisory_key
 
-COLUMN_LIST = SQL(", ").join(map(Identifier, COLUMNS))
 STORED_LIST = SQL(", ").join(map(Identifier, STORED_COLUMNS))
 COLUMN_TYPES = {int: "bigint", str: "text", datetime: "timestamptz"}
 # Folded text sorts by code point, as on every store, and its btree indexes serve prefixes.
 FOLDED_TYPE = 'text COLLATE "C"'
-TABLE_COLUMNS = ", ".join(
-    [
-        column_definitions(ClienteRow, COLUMN_TYPES, key="id"),
-        *(f"{name} {FOLDED_TYPE} NOT NULL" for name in FOLDED_COLUMNS),
-    ]
-)
+TABLE_COLUMNS = table_columns(COLUMN_TYPES, FOLDED_TYPE)
 TRIGRAM_INDEX = "nombre_trgm"
 # The stored columns' types, in STORED_COLUMNS order, for a binary COPY.
 COPY_TYPES = [*column_types(ClienteRow, COLUMN_TYPES), *("text" for _ in FOLDED_COLUMNS)]
@@ -41,6 +36,12 @@ class PostgresClientesView(PostgresTrackingRecorder, ClientesView):
     """Writes also notify ``channel`` with the new position, on commit."""
 
     lateral = "LATERAL "
+    column_types = COLUMN_TYPES
+    folded_type = FOLDED_TYPE
+    text_keyed = ""
+    # Projectors read the position first: the second waits for the first to commit.
+    position_lock = " FOR UPDATE"
+    positional_mark = "%s"
 
     def __init__(self, datastore: PostgresDatastore, *, table_name: str = "clientes") -> None:
         self.tables = Tables.named(table_name)
@@ -50,75 +51,22 @@ class PostgresClientesView(PostgresTrackingRecorder, ClientesView):
             Identifier(self.schema, name) for name in self.tables
         )
         self.channel = f"{self.schema}.{table_name}"[:63]
+        self.compose_statements()
         self.sql_create_statements += [
-            SQL("CREATE TABLE IF NOT EXISTS {} ({})").format(self.table, SQL(TABLE_COLUMNS)),
+            self.sql.create_rows,
             SQL("CREATE UNIQUE INDEX IF NOT EXISTS {} ON {} (lower(codigo_cliente))").format(
                 Identifier(f"{table_name}_codigo_key"), self.table
             ),
-            SQL(
-                "CREATE TABLE IF NOT EXISTS {} (span bigint PRIMARY KEY, vigentes bigint NOT NULL)"
-            ).format(self.counts),
-            SQL(
-                "CREATE TABLE IF NOT EXISTS {} (block bigint PRIMARY KEY, vigentes bigint NOT NULL)"
-            ).format(self.blocks),
-            SQL(
-                "CREATE TABLE IF NOT EXISTS {} (tipo_cliente text, tipo_documento text,"
-                " vigentes bigint NOT NULL, PRIMARY KEY (tipo_cliente, tipo_documento))"
-            ).format(self.tipos),
-            SQL(
-                "CREATE TABLE IF NOT EXISTS {} (term text PRIMARY KEY, matches bigint NOT NULL)"
-            ).format(self.terms),
+            self.sql.create_counts,
+            self.sql.create_blocks,
+            self.sql.create_tipos,
+            self.sql.create_terms,
         ]
-        self._select = SQL("SELECT {} FROM {}").format(COLUMN_LIST, self.table)
-        self.select_row_statement = self._select + SQL(" WHERE id = %s")
-        self.select_rows_statement = self._select + SQL(" WHERE id = ANY(%s)")  # ids as one array
-        # Each count is under 2**31: summed as integers, not as numerics.
-        self.select_page_statement = SQL(
-            "WITH block AS (SELECT block, %(offset)s - (upto - vigentes) AS skip"
-            "   FROM (SELECT block, vigentes, sum(vigentes::int4) OVER (ORDER BY block) AS upto"
-            "     FROM {blocks}) AS counted"
-            "   WHERE upto > %(offset)s ORDER BY block LIMIT 1),"
-            " start AS (SELECT span, (SELECT skip FROM block) - (upto - vigentes) AS skip"
-            "   FROM (SELECT span, vigentes, sum(vigentes::int4) OVER (ORDER BY span) AS upto"
-            "     FROM {counts} WHERE span >= (SELECT block FROM block) * %(spans)s"
-            "     AND span < ((SELECT block FROM block) + 1) * %(spans)s) AS counted"
-            "   WHERE upto > (SELECT skip FROM block) ORDER BY span LIMIT 1)"
-            " SELECT (SELECT coalesce(sum(vigentes::int4), 0) FROM {blocks}) AS total, c.*"
-            " FROM (SELECT 1) AS one LEFT JOIN LATERAL ({select}"
-            "   WHERE id >= (SELECT span FROM start) * %(span)s ORDER BY id"
-            "   LIMIT %(limit)s OFFSET (SELECT skip FROM start)) AS c ON true"
-        ).format(blocks=self.blocks, counts=self.counts, select=self._select)
-        self.select_position_statement = SQL(
-            "SELECT notification_id FROM {} WHERE application_name = %s FOR UPDATE"
-        ).format(self.tracking)
-        self.insert_rows_statement = SQL("INSERT INTO {} ({}) VALUES ({})").format(
-            self.table, STORED_LIST, SQL(", ").join(SQL("%s") for _ in STORED_COLUMNS)
-        )
+        # The ids as one array: one statement, prepared once, whatever their number.
+        self.select_rows_statement = self.statement(f"{SELECT_ROWS} WHERE id = ANY(%s)")
         self.copy_rows_statement = SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(
             self.table, STORED_LIST
         )
-        self.update_counts_statement = SQL(
-            "INSERT INTO {} AS c VALUES (%s, %s) "
-            "ON CONFLICT (span) DO UPDATE SET vigentes = c.vigentes + excluded.vigentes"
-        ).format(self.counts)
-        self.update_blocks_statement = SQL(
-            "INSERT INTO {} AS c VALUES (%s, %s) "
-            "ON CONFLICT (block) DO UPDATE SET vigentes = c.vigentes + excluded.vigentes"
-        ).format(self.blocks)
-        self.update_tipos_statement = SQL(
-            "INSERT INTO {} AS c VALUES (%s, %s, %s) ON CONFLICT (tipo_cliente, tipo_documento)"
-            " DO UPDATE SET vigentes = c.vigentes + excluded.vigentes"
-        ).format(self.tipos)
-        self.update_terms_statement = SQL(
-            "UPDATE {} SET matches = matches + %s WHERE term = %s"
-        ).format(self.terms)
-        self.insert_term_statement = SQL(
-            "INSERT INTO {} VALUES (%s, %s) ON CONFLICT (term) DO NOTHING"
-        ).format(self.terms)
-        self.select_total_statement = SQL(
-            "SELECT coalesce(sum(vigentes), 0) AS total FROM {}"
-        ).format(self.blocks)
-        self.analyze_statement = SQL("ANALYZE {}").format(self.table)
         self.drop_statements = [
             SQL("DROP TABLE IF EXISTS {}").format(SQL(", ").join(self._identifiers()))
         ]
@@ -135,23 +83,10 @@ class PostgresClientesView(PostgresTrackingRecorder, ClientesView):
             # Room to sort and collect each index in memory (the default is 64 MB):
             # a replay's indexes over a million rows build several times faster.
             c.execute("SET LOCAL maintenance_work_mem = '256MB'")
-            # A table made by an older release lacks the folded columns: they are
-            # added, empty, until `clientes replay` makes the table anew.
-            c.execute(
-                "SELECT column_name FROM information_schema.columns "
-                "WHERE table_schema = %s AND table_name = %s",
-                (self.schema, self.tables.rows),
-            )
-            present = {record["column_name"] for record in c.fetchall()}
-            for name in FOLDED_COLUMNS:
-                if name not in present:
-                    c.execute(
-                        SQL("ALTER TABLE {} ADD COLUMN {} {}").format(
-                            self.table, Identifier(name), SQL(FOLDED_TYPE)
-                        )
-                    )
-            for counting in (COUNT_BLOCKS, COUNT_TIPOS):  # if made by an older release
-                c.execute(self.statement(counting))
+            if not self.add_missing_columns(c):
+                return  # left as it is, for `clientes replay` to make anew
+            for counting in (self.sql.count_blocks, self.sql.count_tipos):  # older tables
+                c.execute(counting)
             for suffix, columns in INDEXES.items():
                 c.execute(
                     SQL("CREATE INDEX IF NOT EXISTS {} ON {} ({})").format(
@@ -186,10 +121,19 @@ class PostgresClientesView(PostgresTrackingRecorder, ClientesView):
             blocks=self.blocks,
             tipos=self.tipos,
             terms=self.terms,
+            tracking=self.tracking,
         )
 
     def mark(self, name: str) -> str:
         return f"%({name})s"
+
+    def column_names(self, c: Cursor[DictRow]) -> set[str]:
+        c.execute(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_schema = %s AND table_name = %s",
+            (self.schema, self.tables.rows),
+        )
+        return {record["column_name"] for record in c.fetchall()}
 
     def nombre_contains(self, text: str, params: dict[str, Any]) -> str:
         # The trigram index serves LIKE, whose escape character is the backslash.

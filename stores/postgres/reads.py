@@ -48,9 +48,9 @@ class PoolReads:
         self.rows = Batcher(self._select_rows)  # reads of one Cliente each, asked for together
         self.pages = Batcher(self._fetch_all)  # unfiltered pages, asked for together
         # Composed once into the bytes psycopg sends (and prepares), not at every read.
-        self.select_row_statement = _sent(view.select_row_statement)
+        self.select_row_statement = _sent(view.sql.select_row)
         self.select_rows_statement = _sent(view.select_rows_statement)
-        self.select_page_statement = _sent(view.select_page_statement)
+        self.select_page_statement = _sent(view.sql.select_page)
         self.select_events_statement = _sent(
             select_events + SQL(" AND originator_version > %s ORDER BY originator_version LIMIT %s")
         )
@@ -111,7 +111,7 @@ class PoolReads:
         """The rows of ``ids``, in their order; None for an id with no row."""
         distinct = list(dict.fromkeys(ids))
         if len(distinct) == 1:  # the statement of one id, cheaper alone than an array of one
-            records = await self._fetch(self.select_row_statement, (distinct[0],))
+            records = await self._fetch(self.select_row_statement, {"id": distinct[0]})
         else:
             records = await self._fetch(self.select_rows_statement, (distinct,))
         found = {record["id"]: self.view.row(record) for record in records}
@@ -134,7 +134,7 @@ class PoolReads:
     ) -> tuple[list[ClienteRow], int]:
         kept = await self.terms.kept(query)
         statement, params = self.view.select_page(query, offset, limit, kept=kept)
-        if statement is self.view.select_page_statement:
+        if statement is self.view.sql.select_page:
             # An unfiltered page: its statement composed once, and sent with those of
             # the unfiltered pages asked for meanwhile, on one connection.
             records = await self.pages.ask((self.select_page_statement, params))

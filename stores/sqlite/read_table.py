@@ -9,22 +9,16 @@ from typing import Any
 
 from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore, SQLiteTrackingRecorder
 
-from projections.columns import column_definitions
 from projections.finding import INDEXES
-from projections.rows import COLUMNS, STORED_COLUMNS, ClienteRow
-from projections.search import FOLDED_COLUMNS, containing
-from projections.view import COUNT_BLOCKS, COUNT_TIPOS, ClientesView, Tables
+from projections.rows import ClienteRow
+from projections.search import containing
+from projections.statements import SELECT_ROWS, STORED_LIST, table_columns
+from projections.view import ClientesView, Tables
 
-COLUMN_LIST = ", ".join(COLUMNS)
-STORED_LIST = ", ".join(STORED_COLUMNS)
 # Times are ISO 8601 text; INTEGER PRIMARY KEY makes the id the table's rowid.
 COLUMN_TYPES = {int: "INTEGER", str: "TEXT", datetime: "TEXT"}
-TABLE_COLUMNS = ", ".join(
-    [
-        column_definitions(ClienteRow, COLUMN_TYPES, key="id"),
-        *(f"{name} TEXT NOT NULL" for name in FOLDED_COLUMNS),
-    ]
-)
+FOLDED_TYPE = "TEXT"
+TABLE_COLUMNS = table_columns(COLUMN_TYPES, FOLDED_TYPE)
 TRIGRAMS = 3  # the shortest text the trigram index can find; shorter text is looked for row by row
 
 
@@ -35,12 +29,20 @@ class SQLiteClientesView(SQLiteTrackingRecorder, ClientesView):
     """
 
     lateral = ""
+    column_types = COLUMN_TYPES
+    folded_type = FOLDED_TYPE
+    # A table keyed by text is stored in its key's order, without a rowid beside it.
+    text_keyed = " WITHOUT ROWID"
+    position_lock = ""  # the transaction holds the database's write lock from its start
+    positional_mark = "?"
 
     def __init__(self, datastore: SQLiteDatastore, *, table_name: str = "clientes") -> None:
-        # Named before the library's constructor, which asks for the tables to create.
+        # Named and composed before the library's constructor, which asks for the
+        # tables to create.
         self.tables = Tables.named(table_name)
+        self.compose_statements()
         super().__init__(datastore)
-        rows, counts, blocks, tipos, terms, tracking = self.tables
+        rows, _, _, _, _, tracking = self.tables
         self.insert_tracking_statement = (
             f"INSERT INTO {tracking} VALUES (:application_name, :notification_id) "
             "ON CONFLICT (application_name) DO UPDATE SET notification_id = :notification_id "
@@ -50,49 +52,6 @@ class SQLiteClientesView(SQLiteTrackingRecorder, ClientesView):
         self.select_max_tracking_id_statement = (
             f"SELECT MAX(notification_id) FROM {tracking} WHERE application_name=?"
         )
-        self._select = f"SELECT {COLUMN_LIST} FROM {rows}"
-        self.select_row_statement = f"{self._select} WHERE id = ?"
-        # An empty page past the end has no span to start from: SQLite refuses the
-        # null OFFSET that PostgreSQL takes as 0, hence the coalesce.
-        self.select_page_statement = (
-            "WITH block AS (SELECT block, :offset - (upto - vigentes) AS skip"
-            "   FROM (SELECT block, vigentes, sum(vigentes) OVER (ORDER BY block) AS upto"
-            f"     FROM {blocks}) AS counted"
-            "   WHERE upto > :offset ORDER BY block LIMIT 1),"
-            " start AS (SELECT span, (SELECT skip FROM block) - (upto - vigentes) AS skip"
-            "   FROM (SELECT span, vigentes, sum(vigentes) OVER (ORDER BY span) AS upto"
-            f"     FROM {counts} WHERE span >= (SELECT block FROM block) * :spans"
-            "     AND span < ((SELECT block FROM block) + 1) * :spans) AS counted"
-            "   WHERE upto > (SELECT skip FROM block) ORDER BY span LIMIT 1)"
-            f" SELECT (SELECT coalesce(sum(vigentes), 0) FROM {blocks}) AS total, c.*"
-            f" FROM (SELECT 1) AS one LEFT JOIN ({self._select}"
-            "   WHERE id >= (SELECT span FROM start) * :span ORDER BY id"
-            "   LIMIT :limit OFFSET coalesce((SELECT skip FROM start), 0)) AS c ON true"
-        )
-        self.select_position_statement = (
-            f"SELECT notification_id FROM {tracking} WHERE application_name = ?"
-        )
-        self.insert_rows_statement = (
-            f"INSERT INTO {rows} ({STORED_LIST}) VALUES ({_marks(STORED_COLUMNS)})"
-        )
-        self.update_counts_statement = (
-            f"INSERT INTO {counts} VALUES (?, ?) "
-            "ON CONFLICT (span) DO UPDATE SET vigentes = vigentes + excluded.vigentes"
-        )
-        self.update_blocks_statement = (
-            f"INSERT INTO {blocks} VALUES (?, ?) "
-            "ON CONFLICT (block) DO UPDATE SET vigentes = vigentes + excluded.vigentes"
-        )
-        self.update_tipos_statement = (
-            f"INSERT INTO {tipos} VALUES (?, ?, ?) ON CONFLICT (tipo_cliente, tipo_documento)"
-            " DO UPDATE SET vigentes = vigentes + excluded.vigentes"
-        )
-        self.update_terms_statement = f"UPDATE {terms} SET matches = matches + ? WHERE term = ?"
-        self.insert_term_statement = (
-            f"INSERT INTO {terms} VALUES (?, ?) ON CONFLICT (term) DO NOTHING"
-        )
-        self.select_total_statement = f"SELECT coalesce(sum(vigentes), 0) AS total FROM {blocks}"
-        self.analyze_statement = f"ANALYZE {rows}"
         self.trigrams = f"{rows}_nombre_trigrams"
         self.drop_statements = [
             f"DROP TABLE IF EXISTS {table}" for table in (*self.tables, self.trigrams)
@@ -122,30 +81,27 @@ class SQLiteClientesView(SQLiteTrackingRecorder, ClientesView):
         SQLiteTrackingRecorder.create_table(self)
 
     def add_search_indexes(self) -> None:
-        rows = self.tables.rows
         with self.transaction() as c:
-            # A table made by an older release lacks the folded columns: they are
-            # added, empty, until `clientes replay` makes the table anew.
-            c.execute(f"SELECT name FROM pragma_table_info('{rows}')")
-            present = {name for (name,) in c.fetchall()}
-            for name in FOLDED_COLUMNS:
-                if name not in present:
-                    c.execute(f"ALTER TABLE {rows} ADD COLUMN {name} TEXT")
+            if not self.add_missing_columns(c):
+                return  # left as it is, for `clientes replay` to make anew
             c.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (self.trigrams,))
             trigrams_made = c.fetchone() is not None
             for statement in self.search_statements:
                 c.execute(statement)
-            for counting in (COUNT_BLOCKS, COUNT_TIPOS):  # if made by an older release
-                c.execute(self.statement(counting))
+            for counting in (self.sql.count_blocks, self.sql.count_tipos):  # older tables
+                c.execute(counting)
             if not trigrams_made:  # the rows already there, indexed at once
                 c.execute(f"INSERT INTO {self.trigrams} ({self.trigrams}) VALUES ('rebuild')")
 
     def statement(self, text: str) -> str:
-        rows, counts, blocks, tipos, terms, _ = self.tables
-        return text.format(rows=rows, counts=counts, blocks=blocks, tipos=tipos, terms=terms)
+        return text.format(**self.tables._asdict())
 
     def mark(self, name: str) -> str:
         return f":{name}"
+
+    def column_names(self, c: SQLiteCursor) -> set[str]:
+        c.execute(f"SELECT name FROM pragma_table_info('{self.tables.rows}')")
+        return {name for (name,) in c.fetchall()}
 
     def nombre_contains(self, text: str, params: dict[str, Any]) -> str:
         if len(text) < TRIGRAMS:
@@ -156,25 +112,21 @@ class SQLiteClientesView(SQLiteTrackingRecorder, ClientesView):
         return f"id IN (SELECT rowid FROM {self.trigrams} WHERE {self.trigrams} MATCH :phrase)"
 
     def construct_create_table_statements(self) -> list[str]:
-        rows, counts, blocks, tipos, terms, tracking = self.tables
+        rows, tracking = self.tables.rows, self.tables.tracking
         return [
             f"CREATE TABLE IF NOT EXISTS {tracking} (application_name TEXT, "
-            "notification_id INTEGER, PRIMARY KEY (application_name)) WITHOUT ROWID",
-            f"CREATE TABLE IF NOT EXISTS {rows} ({TABLE_COLUMNS})",
+            f"notification_id INTEGER, PRIMARY KEY (application_name)){self.text_keyed}",
+            self.sql.create_rows,
             f"CREATE UNIQUE INDEX IF NOT EXISTS {rows}_codigo_key "
             f"ON {rows} (lower(codigo_cliente))",
-            f"CREATE TABLE IF NOT EXISTS {counts} "
-            "(span INTEGER PRIMARY KEY, vigentes INTEGER NOT NULL)",
-            f"CREATE TABLE IF NOT EXISTS {blocks} "
-            "(block INTEGER PRIMARY KEY, vigentes INTEGER NOT NULL)",
-            f"CREATE TABLE IF NOT EXISTS {tipos} (tipo_cliente TEXT, tipo_documento TEXT,"
-            " vigentes INTEGER NOT NULL, PRIMARY KEY (tipo_cliente, tipo_documento)) WITHOUT ROWID",
-            f"CREATE TABLE IF NOT EXISTS {terms} (term TEXT PRIMARY KEY, matches INTEGER NOT NULL)"
-            " WITHOUT ROWID",
+            self.sql.create_counts,
+            self.sql.create_blocks,
+            self.sql.create_tipos,
+            self.sql.create_terms,
         ]
 
     def select_rows(self, ids: Collection[int]) -> tuple[str, tuple[int, ...]]:
-        return f"{self._select} WHERE id IN ({_marks(ids)})", tuple(ids)
+        return self.statement(f"{SELECT_ROWS} WHERE id IN ({_marks(ids)})"), tuple(ids)
 
     def delete_rows(self, ids: Collection[int]) -> tuple[str, tuple[int, ...]]:
         return f"DELETE FROM {self.tables.rows} WHERE id IN ({_marks(ids)})", tuple(ids)
