@@ -85,7 +85,7 @@ class ClientesProjection(Projection[ClientesView]):
 
     @fold.register
     def _(self, domain_event: ClienteErased, changes: RowChanges) -> None:
-        changes.discard(domain_event.cliente_id)
+        changes.erase(domain_event.cliente_id)
 
 
 def _ids_to_load(batch: Batch) -> set[int]:

@@ -1,7 +1,8 @@
 """The statement of a page of found Clientes, written once for every store.
 
-Every condition is one an index answers: the folded nombre through a trigram
-index, a prefix of the folded code or number as a range of a btree index,
+Every condition is one an index answers: text in the folded nombre or
+representative, or digits in the phone's, through trigram indexes; a prefix
+of the folded code, number or e-mail as a range of a btree index;
 exact values through their own indexes. A list filtered by types alone (or not
 at all) is read in order from the btree index of its sort key and the id, and
 its total adds up the counts the table keeps per pair of types (or per block of
@@ -16,11 +17,12 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from projections.rows import COLUMNS
-from projections.search import ClienteQuery, fold, prefix_end
+from projections.search import CONTAINED, PREFIXED, ClienteQuery, fold, phone_digits, prefix_end
 
 # Text sorts by its folded copy: case and accents aside, as the search sees it.
 SORT_COLUMNS = {"nombre": "nombre_folded", "codigo_cliente": "codigo_cliente_folded"}
-PREFIXED = ("codigo_cliente_folded", "numero_documento_folded")
+CONTAINED_COLUMNS = tuple(f"{name}_folded" for name in CONTAINED)
+PREFIXED_COLUMNS = tuple(f"{name}_folded" for name in PREFIXED)
 
 
 class Dialect(Protocol):
@@ -32,8 +34,11 @@ class Dialect(Protocol):
         """The placeholder of the parameter ``name``."""
         ...
 
-    def nombre_contains(self, text: str, params: dict[str, Any]) -> str:
-        """The condition that the folded nombre contains ``text`` (folded); adds its params."""
+    def contains(
+        self, columns: tuple[str, ...], text: str, params: dict[str, Any], name: str
+    ) -> str:
+        """The condition that one of ``columns`` contains ``text``; adds its params,
+        named from ``name``."""
         ...
 
 
@@ -108,9 +113,14 @@ def _conditions(query: ClienteQuery, dialect: Dialect) -> tuple[list[str], dict[
         starts = [
             f"{column} >= {mark('prefix')}"
             + (f" AND {column} < {mark('prefix_end')}" if end is not None else "")
-            for column in PREFIXED
+            for column in PREFIXED_COLUMNS
         ]
-        alternatives = [dialect.nombre_contains(text, params), *(f"({s})" for s in starts)]
+        alternatives = [
+            dialect.contains(CONTAINED_COLUMNS, text, params, "contains"),
+            *(f"({s})" for s in starts),
+        ]
+        if (wanted := phone_digits(text)) is not None:
+            alternatives.append(dialect.contains(("telefono_digits",), wanted, params, "phone"))
         conditions.append(f"({' OR '.join(alternatives)})")
     if query.codigo_cliente is not None:
         # Codes are ASCII: folded, a code is in lower case.
@@ -131,6 +141,7 @@ INDEXES = {
     "nombre_order": "nombre_folded, id",
     "codigo_order": "codigo_cliente_folded, id",
     "numero_prefix": "numero_documento_folded",
+    "email_prefix": "email_folded",
     "numero": "numero_documento",
     "tipo_cliente": "tipo_cliente, id",
     "tipo_documento": "tipo_documento, id",

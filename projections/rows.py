@@ -78,6 +78,7 @@ class RowChanges:
         self.touched: set[int] = set()
         self.count_deltas: dict[int, int] = {}  # span -> change in its count
         self.tipos_deltas: dict[Tipos, int] = {}  # pair of types -> change in its count
+        self.erasures = 0  # Clientes the batch erases
 
     @property
     def total_delta(self) -> int:
@@ -115,9 +116,15 @@ class RowChanges:
         self._count(row, -1)
 
     def discard(self, cliente_id: int) -> None:
-        """Removes the Cliente's row if the table, or the batch, has one (an erasure's)."""
+        """Removes the Cliente's row if the table, or the batch, has one."""
         if self.rows.get(cliente_id) is not None:
             self.remove(cliente_id)
+
+    def erase(self, cliente_id: int) -> None:
+        """Removes an erased Cliente's row, if any, and notes that the batch erases:
+        the store then clears what its indexes may keep of deleted rows."""
+        self.discard(cliente_id)
+        self.erasures += 1
 
     def _count(self, row: ClienteRow, delta: int) -> None:
         span = span_of(row.id)

@@ -3,6 +3,8 @@
 Text is searched and sorted in a folded form that the projection computes and
 stores beside each row (``fold``): without accents, in one case, so that
 ``huaman`` finds "Huamán" and ``NUNEZ`` finds "Núñez", the same on every store.
+A phone is searched by its digits alone, so that ``555 0100`` finds
+"+51 1 555-0100".
 """
 
 from __future__ import annotations
@@ -12,9 +14,17 @@ from typing import NamedTuple
 
 import msgspec
 
-# The row's fields searched as text; each has a folded copy in the table.
-SEARCHED = ("nombre", "codigo_cliente", "numero_documento")
-FOLDED_COLUMNS = tuple(f"{name}_folded" for name in SEARCHED)
+# What ``q`` looks in: the row's fields searched as text, each with a copy in the
+# table made for the search (a field with no value has an empty one).
+CONTAINED = ("nombre", "contacto_representante")  # found wherever the text is in them
+PREFIXED = ("codigo_cliente", "numero_documento", "email")  # found when they start with it
+# In the order the table has them: a release's new copies come after the earlier ones.
+FOLDED = ("nombre", "codigo_cliente", "numero_documento", "contacto_representante", "email")
+FOLDED_COLUMNS = (
+    *(f"{name}_folded" for name in FOLDED),
+    "telefono_digits",  # the phone's digits alone, found when they hold the text's
+)
+MIN_PHONE_DIGITS = 6  # fewer digits in a text look for no phone: too many would match
 # The row's fields a list may be sorted by: each has an index, with the id after it.
 SORTABLE = ("id", "codigo_cliente", "nombre", "fecha_creacion", "fecha_modificacion")
 LIKE_WILDCARDS = str.maketrans({"\\": "\\\\", "%": "\\%", "_": "\\_"})
@@ -28,17 +38,35 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+def digits(text: str) -> str:
+    """The ASCII digits of ``text``, in order: "+51 1 555-0100" -> "5115550100"."""
+    return "".join(c for c in text if "0" <= c <= "9")
+
+
+def phone_digits(text: str) -> str | None:
+    """The digits a text looks for in phones; None when it holds too few to."""
+    found = digits(text)
+    return found if len(found) >= MIN_PHONE_DIGITS else None
+
+
 def folded_values(fields: msgspec.Struct) -> tuple[str, ...]:
-    """The folded copies of a row's searched fields, in the order of FOLDED_COLUMNS."""
-    return tuple(fold(getattr(fields, name)) for name in SEARCHED)
+    """The copies of a row's searched fields, in the order of FOLDED_COLUMNS."""
+    *texts, telefono = (getattr(fields, name) or "" for name in (*FOLDED, "telefono"))
+    return (*(fold(text) for text in texts), digits(telefono))
 
 
 def matches(text: str, folded: tuple[str, ...]) -> bool:
-    """Whether a row whose folded values (in the order of FOLDED_COLUMNS) are
-    ``folded`` is found by the folded ``text``: in its nombre, or at the start
-    of its code or number. The same test as the store's, in Python."""
-    nombre, codigo, numero = folded
-    return text in nombre or codigo.startswith(text) or numero.startswith(text)
+    """Whether a row whose copies (in the order of FOLDED_COLUMNS) are ``folded`` is
+    found by the folded ``text``: in its nombre or representative, at the start of
+    its code, number or e-mail, or, when the text holds enough digits, in its
+    phone's digits. The same test as the store's, in Python."""
+    nombre, codigo, numero, contacto, email, telefono = folded
+    if text in nombre or text in contacto:
+        return True
+    if codigo.startswith(text) or numero.startswith(text) or email.startswith(text):
+        return True
+    wanted = phone_digits(text)
+    return wanted is not None and wanted in telefono
 
 
 def containing(text: str) -> str:
@@ -66,8 +94,9 @@ class SortKey(NamedTuple):
 class ClienteQuery(msgspec.Struct, frozen=True, kw_only=True):
     """Which vigente Clientes a list shows, and in what order; every filter given must hold.
 
-    ``text`` matches a Cliente whose nombre contains it or whose codigo_cliente
-    or numero_documento starts with it, folded. ``codigo_cliente`` matches
+    ``text`` matches a Cliente whose nombre or contacto_representante contains
+    it, whose codigo_cliente, numero_documento or email starts with it, folded, or
+    whose telefono's digits hold its digits, when it has six or more. ``codigo_cliente`` matches
     whatever its case. ``sort`` orders by row fields, the first key first; ties
     end in id ascending.
     """

@@ -117,8 +117,11 @@ class ClientesView(TrackingRecorder, ABC):
         """The names of the columns the read table has."""
 
     @abstractmethod
-    def nombre_contains(self, text: str, params: dict[str, Any]) -> str:
-        """The condition that the folded nombre contains ``text``; adds its params."""
+    def contains(
+        self, columns: tuple[str, ...], text: str, params: dict[str, Any], name: str
+    ) -> str:
+        """The condition that one of ``columns`` contains ``text``; adds its params,
+        named from ``name``."""
 
     @abstractmethod
     def select_rows_not_in(self, other: Tables) -> Statement:
@@ -309,7 +312,13 @@ class ClientesView(TrackingRecorder, ABC):
         if (kept := self._kept_terms(c)) and (found := changes.term_deltas(kept)):
             terms = [{"term": term, "delta": d} for term, d in found.items()]
             c.executemany(self.sql.update_terms, terms)
+        if changes.erasures:
+            self.forget_deleted(c)
         self._insert_tracking(c, tracking)
+
+    def forget_deleted(self, c: Cursor) -> None:
+        """Clears what the table's indexes keep of deleted rows, after an erasure: by
+        default nothing (PostgreSQL's old row versions go with VACUUM, docs/personal-data.md)."""
 
     def _insert(self, c: Cursor, rows: list[ClienteRow]) -> None:
         c.executemany(self.sql.insert_rows, [self._values(row) for row in rows])

@@ -67,7 +67,8 @@ def test_the_tables_are_the_ones_earlier_releases_created_and_the_folded_copies(
         "contacto_representante TEXT, version INTEGER NOT NULL, "
         "fecha_creacion TEXT NOT NULL, fecha_modificacion TEXT NOT NULL, "
         "nombre_folded TEXT NOT NULL, codigo_cliente_folded TEXT NOT NULL, "
-        "numero_documento_folded TEXT NOT NULL"
+        "numero_documento_folded TEXT NOT NULL, contacto_representante_folded TEXT NOT NULL, "
+        "email_folded TEXT NOT NULL, telefono_digits TEXT NOT NULL"
     )
     assert postgres.TABLE_COLUMNS == (
         "id bigint PRIMARY KEY, codigo_cliente text NOT NULL, nombre text NOT NULL, "
@@ -76,7 +77,9 @@ def test_the_tables_are_the_ones_earlier_releases_created_and_the_folded_copies(
         "contacto_representante text, version bigint NOT NULL, "
         "fecha_creacion timestamptz NOT NULL, fecha_modificacion timestamptz NOT NULL, "
         'nombre_folded text COLLATE "C" NOT NULL, codigo_cliente_folded text COLLATE "C" NOT NULL, '
-        'numero_documento_folded text COLLATE "C" NOT NULL'
+        'numero_documento_folded text COLLATE "C" NOT NULL, '
+        'contacto_representante_folded text COLLATE "C" NOT NULL, '
+        'email_folded text COLLATE "C" NOT NULL, telefono_digits text COLLATE "C" NOT NULL'
     )
 
 

@@ -3,6 +3,7 @@ on both stores, through HTTP, the events feed, the read table and the store's ow
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 from collections.abc import Callable
 from contextlib import ExitStack
@@ -386,3 +387,31 @@ def test_the_event_stream_shows_an_erased_clientes_envelopes_with_no_value(
 def erasing(store: Store) -> dict[str, str]:
     settings = Settings(store=store, jwt_secret=SECRET)
     return {"Authorization": f"Bearer {mint_token(settings, 'dpo', ERASE, 600)}"}
+
+
+def test_the_embedded_search_index_keeps_no_entry_of_an_erased_name(tmp_path: Path) -> None:
+    """SQLite's trigram index keeps a deleted row's entries in older segments until they
+    are merged: an erasure merges them, so the person's text is gone from the file."""
+    store = store_from_url(f"sqlite:///{tmp_path}/clientes.sqlite3")
+    assert isinstance(store, SQLiteStore)
+    settings = Settings(store=store, jwt_secret=SECRET)
+    writer = {"Authorization": f"Bearer {mint_token(settings, 'w', f'{READ} {WRITE}', 600)}"}
+    eraser = {"Authorization": f"Bearer {mint_token(settings, 'e', ERASE, 600)}"}
+    # Trigrams no other text has ("qqq", "xyz"): each stands whole in the index's pages.
+    marks = [b"qqq", b"xyz"]
+
+    def index_pages() -> bytes:
+        with sqlite3.connect(store.path) as conn:
+            blocks = conn.execute("SELECT block FROM clientes_text_trigrams_data").fetchall()
+        return b"".join(block for (block,) in blocks)
+
+    with TestClient(create_app(settings)) as client:
+        person = client.post(
+            "/api/clientes", json={**body(), "nombre": "Qqqxyz Paz"}, headers=writer
+        ).json()["id"]
+        client.post("/api/clientes", json=OTHER, headers=writer)
+        assert all(mark in index_pages() for mark in marks)  # the check can see them
+        assert erase(client, eraser, person).status_code == 204
+        assert not [mark for mark in marks if mark in index_pages()]
+        found = client.get("/api/clientes?q=intacto", headers=writer).json()["content"]
+        assert [c["nombre"] for c in found] == [OTHER["nombre"]]  # the index still serves

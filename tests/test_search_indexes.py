@@ -13,7 +13,20 @@ from tests.stores import plan
 
 TEXT = ClienteQuery(text="huaman")
 QUERIES = {
-    "q": (TEXT, ["nombre_trigrams|nombre_trgm", "codigo_order", "numero_prefix"]),
+    "q": (
+        TEXT,
+        [
+            "text_trigrams|nombre_trgm",
+            "text_trigrams|contacto_trgm",
+            "codigo_order",
+            "numero_prefix",
+            "email_prefix",
+        ],
+    ),
+    "q with a phone's digits": (
+        ClienteQuery(text="555 0100"),
+        ["text_trigrams|telefono_trgm", "text_trigrams|contacto_trgm", "email_prefix"],
+    ),
     "codigoCliente": (ClienteQuery(codigo_cliente="ACME-1"), ["codigo_order"]),
     "numeroDocumento": (ClienteQuery(numero_documento="20123456789"), ["clientes_numero\\b"]),
     "tipoCliente": (ClienteQuery(tipo_cliente="EMPRESA"), ["tipo_cliente"]),

@@ -31,8 +31,10 @@ Q = PARAMETERS.add(
     ruled(
         "q",
         SEARCH_TEXT,
-        "Text in the nombre, or the start of the codigoCliente or numeroDocumento; "
-        "case and accents aside. Trimmed; empty, it finds every Cliente.",
+        "Text in the nombre or the contactoRepresentante, or the start of the "
+        "codigoCliente, numeroDocumento or email; with 6 digits or more, also the "
+        "telefono whose digits contain its digits. Case and accents aside. Trimmed; "
+        "empty, it finds every Cliente.",
     )
 )
 CODIGO = PARAMETERS.add(

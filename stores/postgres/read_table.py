@@ -26,7 +26,12 @@ COLUMN_TYPES = {int: "bigint", str: "text", datetime: "timestamptz"}
 # Folded text sorts by code point, as on every store, and its btree indexes serve prefixes.
 FOLDED_TYPE = 'text COLLATE "C"'
 TABLE_COLUMNS = table_columns(COLUMN_TYPES, FOLDED_TYPE)
-TRIGRAM_INDEX = "nombre_trgm"
+# The trigram indexes of the columns a search looks inside, by their names' suffix.
+TRIGRAM_INDEXES = {
+    "nombre_folded": "nombre_trgm",
+    "contacto_representante_folded": "contacto_trgm",
+    "telefono_digits": "telefono_trgm",
+}
 # The stored columns' types, in STORED_COLUMNS order, for a binary COPY.
 COPY_TYPES = [*column_types(ClienteRow, COLUMN_TYPES), *("text" for _ in FOLDED_COLUMNS)]
 COPY_FROM = 50  # rows in a batch from which COPY beats INSERTs
@@ -93,13 +98,16 @@ class PostgresClientesView(PostgresTrackingRecorder, ClientesView):
                         Identifier(f"{self.tables.rows}_{suffix}"), self.table, SQL(columns)
                     )
                 )
-            c.execute(
-                SQL("CREATE INDEX IF NOT EXISTS {} ON {} USING gin (nombre_folded {})").format(
-                    Identifier(f"{self.tables.rows}_{TRIGRAM_INDEX}"),
-                    self.table,
-                    Identifier(self._trigram_schema(c), "gin_trgm_ops"),
+            trigram_ops = Identifier(self._trigram_schema(c), "gin_trgm_ops")
+            for column, suffix in TRIGRAM_INDEXES.items():
+                c.execute(
+                    SQL("CREATE INDEX IF NOT EXISTS {} ON {} USING gin ({} {})").format(
+                        Identifier(f"{self.tables.rows}_{suffix}"),
+                        self.table,
+                        Identifier(column),
+                        trigram_ops,
+                    )
                 )
-            )
 
     def _trigram_schema(self, c: Cursor[DictRow]) -> str:
         """The schema of pg_trgm's operators, which are made there if no schema has them."""
@@ -135,10 +143,12 @@ class PostgresClientesView(PostgresTrackingRecorder, ClientesView):
         )
         return {record["column_name"] for record in c.fetchall()}
 
-    def nombre_contains(self, text: str, params: dict[str, Any]) -> str:
-        # The trigram index serves LIKE, whose escape character is the backslash.
-        params["contains"] = containing(text)
-        return "nombre_folded LIKE %(contains)s"
+    def contains(
+        self, columns: tuple[str, ...], text: str, params: dict[str, Any], name: str
+    ) -> str:
+        # Each column's trigram index serves LIKE, whose escape character is the backslash.
+        params[name] = containing(text)
+        return "(" + " OR ".join(f"{column} LIKE %({name})s" for column in columns) + ")"
 
     def select_rows(self, ids: Collection[int]) -> tuple[Composed, tuple[list[int]]]:
         return self.select_rows_statement, (list(ids),)
@@ -196,7 +206,7 @@ class PostgresClientesView(PostgresTrackingRecorder, ClientesView):
                 )
             )
             self._rename_index(within, f"{old}_pkey", f"{new}_pkey")
-        for suffix in ["codigo_key", *INDEXES, TRIGRAM_INDEX]:
+        for suffix in ["codigo_key", *INDEXES, *TRIGRAM_INDEXES.values()]:
             self._rename_index(
                 within, f"{other.tables.rows}_{suffix}", f"{self.tables.rows}_{suffix}"
             )

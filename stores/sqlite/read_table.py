@@ -20,6 +20,8 @@ COLUMN_TYPES = {int: "INTEGER", str: "TEXT", datetime: "TEXT"}
 FOLDED_TYPE = "TEXT"
 TABLE_COLUMNS = table_columns(COLUMN_TYPES, FOLDED_TYPE)
 TRIGRAMS = 3  # the shortest text the trigram index can find; shorter text is looked for row by row
+# The columns a search looks inside, in the trigram index.
+TRIGRAM_COLUMNS = ("nombre_folded", "contacto_representante_folded", "telefono_digits")
 
 
 class SQLiteClientesView(SQLiteTrackingRecorder, ClientesView):
@@ -52,25 +54,32 @@ class SQLiteClientesView(SQLiteTrackingRecorder, ClientesView):
         self.select_max_tracking_id_statement = (
             f"SELECT MAX(notification_id) FROM {tracking} WHERE application_name=?"
         )
-        self.trigrams = f"{rows}_nombre_trigrams"
+        self.trigrams = f"{rows}_text_trigrams"
+        retired = f"{rows}_nombre_trigrams"  # the nombre's alone, made by earlier releases
         self.drop_statements = [
-            f"DROP TABLE IF EXISTS {table}" for table in (*self.tables, self.trigrams)
+            f"DROP TABLE IF EXISTS {table}" for table in (*self.tables, self.trigrams, retired)
         ]
-        # The folded nombre's trigrams, an FTS5 index of the table's own column kept
-        # by triggers: the projection only ever inserts and deletes rows.
+        # The trigrams of the columns a search looks inside, an FTS5 index of the
+        # table's own columns kept by triggers: the projection only ever inserts and
+        # deletes rows.
+        indexed = ", ".join(TRIGRAM_COLUMNS)
+        old = ", ".join(f"old.{column}" for column in TRIGRAM_COLUMNS)
+        new = ", ".join(f"new.{column}" for column in TRIGRAM_COLUMNS)
         self.search_statements = [
+            f"DROP TRIGGER IF EXISTS {retired}_insert",
+            f"DROP TRIGGER IF EXISTS {retired}_delete",
+            f"DROP TABLE IF EXISTS {retired}",
             *(
                 f"CREATE INDEX IF NOT EXISTS {rows}_{suffix} ON {rows} ({columns})"
                 for suffix, columns in INDEXES.items()
             ),
             f"CREATE VIRTUAL TABLE IF NOT EXISTS {self.trigrams} USING fts5("
-            f"nombre_folded, content='{rows}', content_rowid='id', tokenize='trigram')",
+            f"{indexed}, content='{rows}', content_rowid='id', tokenize='trigram')",
             f"CREATE TRIGGER IF NOT EXISTS {self.trigrams}_insert AFTER INSERT ON {rows} BEGIN"
-            f" INSERT INTO {self.trigrams} (rowid, nombre_folded)"
-            " VALUES (new.id, new.nombre_folded); END",
+            f" INSERT INTO {self.trigrams} (rowid, {indexed}) VALUES (new.id, {new}); END",
             f"CREATE TRIGGER IF NOT EXISTS {self.trigrams}_delete AFTER DELETE ON {rows} BEGIN"
-            f" INSERT INTO {self.trigrams} ({self.trigrams}, rowid, nombre_folded)"
-            " VALUES ('delete', old.id, old.nombre_folded); END",
+            f" INSERT INTO {self.trigrams} ({self.trigrams}, rowid, {indexed})"
+            f" VALUES ('delete', old.id, {old}); END",
         ]
 
     def create_table(self) -> None:
@@ -93,6 +102,15 @@ class SQLiteClientesView(SQLiteTrackingRecorder, ClientesView):
             if not trigrams_made:  # the rows already there, indexed at once
                 c.execute(f"INSERT INTO {self.trigrams} ({self.trigrams}) VALUES ('rebuild')")
 
+    def forget_deleted(self, c: SQLiteCursor) -> None:
+        # The trigram index keeps a deleted row's entries in its older segments until
+        # they are merged: merged now, in the erasure's transaction, the erased
+        # person's text goes (and secure_delete overwrites the pages it was on). A table
+        # being rebuilt has no index yet: it gets one made from its rows alone.
+        c.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (self.trigrams,))
+        if c.fetchone() is not None:
+            c.execute(f"INSERT INTO {self.trigrams} ({self.trigrams}) VALUES ('optimize')")
+
     def statement(self, text: str) -> str:
         return text.format(**self.tables._asdict())
 
@@ -103,13 +121,17 @@ class SQLiteClientesView(SQLiteTrackingRecorder, ClientesView):
         c.execute(f"SELECT name FROM pragma_table_info('{self.tables.rows}')")
         return {name for (name,) in c.fetchall()}
 
-    def nombre_contains(self, text: str, params: dict[str, Any]) -> str:
+    def contains(
+        self, columns: tuple[str, ...], text: str, params: dict[str, Any], name: str
+    ) -> str:
         if len(text) < TRIGRAMS:
-            params["contains"] = containing(text)
-            return "nombre_folded LIKE :contains ESCAPE '\\'"
-        # A phrase of the trigram tokenizer matches where the text occurs whole.
-        params["phrase"] = '"' + text.replace('"', '""') + '"'
-        return f"id IN (SELECT rowid FROM {self.trigrams} WHERE {self.trigrams} MATCH :phrase)"
+            params[name] = containing(text)
+            alternatives = (f"{column} LIKE :{name} ESCAPE '\\'" for column in columns)
+            return f"({' OR '.join(alternatives)})"
+        # A phrase of the trigram tokenizer matches where the text occurs whole, in
+        # the columns named before it.
+        params[name] = "{" + " ".join(columns) + '} : "' + text.replace('"', '""') + '"'
+        return f"id IN (SELECT rowid FROM {self.trigrams} WHERE {self.trigrams} MATCH :{name})"
 
     def construct_create_table_statements(self) -> list[str]:
         rows, tracking = self.tables.rows, self.tables.tracking
