@@ -211,7 +211,7 @@ def test_the_patterns_are_all_listed() -> None:
         "commands.validation.NOMBRE",
         "commands.validation.EMAIL",
         "commands.validation.SEARCH_TEXT",
-        "api.http.clientes.VERSION",
+        "api.http.numbers.DIGITS",
     } <= names
 
 
