@@ -10,13 +10,24 @@ RUNTIME := $(VENV)/.installed-runtime
 DEV := $(VENV)/.installed
 PIP_INSTALL := $(VENV)/bin/python -m pip install --quiet --disable-pip-version-check
 
-.PHONY: serve test reliability lint bench lock clean
+.PHONY: serve test check reliability lint bench lock clean
 
 serve: $(RUNTIME)
 	$(VENV)/bin/clientes serve
 
+# Every test: on two processes, then the tests marked serial (load, faults, the
+# benchmark's smoke run), which time what they do, alone.
 test: $(DEV)
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest --numprocesses 2 -m "not serial"
+	$(VENV)/bin/pytest -m serial
+
+# The quick loop, under a minute: lint, types, and the tests that need no server
+# and are not slow. The servers' addresses point nowhere, so a test that reaches
+# one without its marker fails here.
+NOWHERE := CLIENTES_TEST_POSTGRES_URL=postgresql://postgres@127.0.0.1:9/none \
+	CLIENTES_TEST_REDIS_URL=redis://127.0.0.1:9/0
+check: lint
+	$(NOWHERE) $(VENV)/bin/pytest --numprocesses 2 -q -m "not postgres and not redis and not slow"
 
 # The reliability and security suite alone, writing its figures to docs/reliability.md
 # (the same tests run in `make test`). The fault tests mount filesystems: run it as root.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import uuid
 from collections.abc import Callable, Iterator
@@ -33,17 +34,45 @@ SECRET = "test-secret-" + "x" * 60
 Client = TestClient  # type alias for readability in tests
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _services_reachable() -> None:
-    """The suite needs the real servers; it stops at once, and says why, when one is down."""
+# Fixtures that reach a server: a test that uses one, or the PostgreSQL store, carries the
+# server's marker, so `-m "not postgres and not redis"` selects the tests that need neither.
+POSTGRES_FIXTURES = frozenset({"pg_schema", "postgres_store"})
+REDIS_FIXTURES = frozenset({"redis_client", "stream_name", "publishing_env"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if fixtures & POSTGRES_FIXTURES or params.get("store_kind") == "postgres":
+            item.add_marker(pytest.mark.postgres)
+        if fixtures & REDIS_FIXTURES:
+            item.add_marker(pytest.mark.redis)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A test that needs a server fails at once, saying why, when the server is down."""
+    for marker, reach in (("postgres", _postgres_down), ("redis", _redis_down)):
+        if item.get_closest_marker(marker) is not None and (reason := reach()):
+            pytest.fail(reason, pytrace=False)
+
+
+@functools.cache
+def _postgres_down() -> str | None:
     try:
         psycopg.connect(conninfo(store_from_url(POSTGRES_URL)), connect_timeout=3).close()
     except psycopg.OperationalError as error:
-        pytest.exit(f"PostgreSQL is not reachable at {POSTGRES_URL}: {error}", returncode=3)
+        return f"PostgreSQL is not reachable at {POSTGRES_URL}: {error}"
+    return None
+
+
+@functools.cache
+def _redis_down() -> str | None:
     try:
         redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3).ping()
     except redis.RedisError as error:
-        pytest.exit(f"Redis is not reachable at {REDIS_URL}: {error}", returncode=3)
+        return f"Redis is not reachable at {REDIS_URL}: {error}"
+    return None
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from bench.targets import targets
 
 ROOT = Path(__file__).resolve().parent.parent
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.slow, pytest.mark.serial, pytest.mark.postgres]
 
 
 def test_a_quick_run_reports_every_scenario_with_its_figures(tmp_path: Path) -> None:

@@ -18,6 +18,8 @@ from tests.conftest import POSTGRES_URL, SECRET
 from tests.server import CLIENTES, Server, server_env
 from tests.support import body
 
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -172,9 +174,10 @@ UNUSABLE_STORES = {
         {"CLIENTES_DATABASE_URL": "postgresql://postgres@127.0.0.1:1/test"},
         ["CLIENTES_DATABASE_URL", "127.0.0.1:1", "Connection refused"],
     ),
-    "missing schema": (
+    "missing schema": pytest.param(
         {"CLIENTES_DATABASE_URL": POSTGRES_URL, "CLIENTES_DATABASE_SCHEMA": "no_such_schema"},
         ["CLIENTES_DATABASE_SCHEMA", "'no_such_schema'", "CREATE SCHEMA"],
+        marks=pytest.mark.postgres,
     ),
 }
 

@@ -16,6 +16,8 @@ from tests.server import CLIENTES, server_env
 from tests.stores import table_names
 from tests.test_projector import write_history
 
+pytestmark = pytest.mark.slow
+
 
 def scratch_tables(store: Store) -> list[str]:
     """The tables a replay or a check builds beside the live ones."""

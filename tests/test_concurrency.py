@@ -14,6 +14,8 @@ from tests.conftest import SECRET
 from tests.server import Server, bearer, server_env
 from tests.support import body
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture
 def server(postgres_store: Store) -> Iterator[Server]:

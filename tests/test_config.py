@@ -38,6 +38,7 @@ def test_every_bad_variable_is_reported_at_once_one_line_each() -> None:
     assert not any("short" in problem for problem in problems)  # a secret is never echoed
 
 
+@pytest.mark.slow
 def test_start_up_refuses_every_bad_variable_at_once_without_a_traceback(tmp_path: Path) -> None:
     result = clientes("serve", env=bare_env(**BAD), cwd=tmp_path)
     assert result.returncode == 2
@@ -58,6 +59,7 @@ def test_the_variables_are_read_with_their_types_and_defaults() -> None:
     assert Config.from_env({"CLIENTES_ACCESS_LOG": "off"}).access_log is False
 
 
+@pytest.mark.slow
 def test_clientes_config_prints_the_effective_configuration_and_never_a_secret() -> None:
     env = bare_env(
         CLIENTES_DATABASE_URL="postgresql://clientes:url-password@db.example/clientes",
@@ -76,6 +78,7 @@ def test_clientes_config_prints_the_effective_configuration_and_never_a_secret()
         assert secret not in result.stdout + result.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("variable", "value"),
     [
@@ -93,6 +96,7 @@ def test_a_password_in_a_refused_url_is_never_shown(variable: str, value: str) -
         assert "S3cretRedisPw" not in result.stdout + result.stderr
 
 
+@pytest.mark.slow
 def test_clientes_config_refuses_a_bad_configuration_as_start_up_does() -> None:
     result = clientes("config", env=bare_env(CLIENTES_PORT="eighty"))
     assert result.returncode == 2
@@ -124,6 +128,7 @@ def test_each_secret_and_url_may_come_from_the_file_its_file_variable_names(
     assert Config.from_env(values).jwt_secret == SECRET
 
 
+@pytest.mark.slow
 def test_a_variable_and_its_file_set_together_or_a_file_unreadable_are_refused(
     tmp_path: Path,
 ) -> None:
@@ -153,6 +158,7 @@ def test_a_variable_and_its_file_set_together_or_a_file_unreadable_are_refused(
     assert "S3cretRedisPw" not in result.stderr
 
 
+@pytest.mark.slow
 def test_a_server_reads_its_store_and_its_secret_from_files(store: Store, tmp_path: Path) -> None:
     env = server_env(store, SECRET)
     for variable in ("CLIENTES_DATABASE_URL", "CLIENTES_JWT_SECRET"):

@@ -15,6 +15,8 @@ from tests.cli_support import bare_env, clientes
 from tests.server import Server
 from tests.support import body
 
+pytestmark = pytest.mark.slow
+
 
 def mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)

@@ -20,6 +20,8 @@ from tests.stores import conninfo
 from tests.support import body
 from tests.test_compose import compose
 
+pytestmark = pytest.mark.postgres
+
 
 def role_statements() -> str:
     """The SQL that compose.yaml's init script hands to psql."""

@@ -19,6 +19,8 @@ from commands.encrypting import Encryption, RewritesEvents
 from tests.cli_support import clientes
 from tests.server import server_env
 
+pytestmark = pytest.mark.slow
+
 FIXTURE = Path(__file__).with_name("fixtures") / "events_before_encryption.json"
 # What that release stored in clear, of its two Clientes.
 IN_CLEAR = [

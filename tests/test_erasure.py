@@ -355,6 +355,7 @@ def test_the_redis_stream_drops_the_clientes_entries_and_carries_the_erasure(
     assert not [value for value in VALUES if value in kept]
 
 
+@pytest.mark.slow
 def test_the_event_stream_shows_an_erased_clientes_envelopes_with_no_value(
     tmp_path: Path,
 ) -> None:

@@ -215,6 +215,7 @@ def test_the_feed_and_the_stream_give_the_envelopes_the_redis_stream_holds(
     assert [summary(e)[3] for e in from_redis] == ["tester"] * 8
 
 
+@pytest.mark.slow
 def test_the_stream_resumes_after_last_event_id_with_no_gap_and_no_repeat(
     store: Store, headers: dict[str, str]
 ) -> None:
@@ -229,6 +230,7 @@ def test_the_stream_resumes_after_last_event_id_with_no_gap_and_no_repeat(
         assert after == first[:2]
 
 
+@pytest.mark.slow
 def test_new_events_reach_an_open_stream_and_an_idle_one_gets_heartbeats(
     store: Store, headers: dict[str, str]
 ) -> None:
@@ -255,6 +257,7 @@ def test_new_events_reach_an_open_stream_and_an_idle_one_gets_heartbeats(
         assert sent == [e for e in subscriber.feed() if e["position"] > last]
 
 
+@pytest.mark.slow
 def test_the_stream_ends_cleanly_when_the_server_stops(
     store: Store, headers: dict[str, str]
 ) -> None:

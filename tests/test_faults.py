@@ -56,7 +56,13 @@ STORE_DOWN = re.compile(
     r"(?:Store unavailable|Projection \w+ interrupted, retrying until it recovers): ([^\"]+)"
 )
 
-pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.timeout(90)]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.serial,
+    pytest.mark.postgres,
+    pytest.mark.redis,
+    pytest.mark.timeout(90),
+]
 
 
 def faults() -> Category:

@@ -8,6 +8,8 @@ import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from api.bootstrap import Services
 from commands import Answer, Cliente, ClientesError, CreateCliente, KeyUse
 from commands.forgetting import GRACE, forget_expired_keys
@@ -65,6 +67,7 @@ def test_the_last_event_of_the_store_is_never_deleted(services: Services) -> Non
     assert services.clientes.recorder.max_notification_id() == head
 
 
+@pytest.mark.slow
 def test_the_command_says_how_many_it_deleted(services: Services, tmp_path: Path) -> None:
     services.clientes.execute(CreateCliente(fields(), "ana", use("young")))
     store = services.store
@@ -75,6 +78,7 @@ def test_the_command_says_how_many_it_deleted(services: Services, tmp_path: Path
     assert kept(services) == 1
 
 
+@pytest.mark.slow
 def test_with_every_it_runs_again_until_stopped(services: Services, tmp_path: Path) -> None:
     store = services.store
     env = {

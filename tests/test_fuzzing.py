@@ -18,6 +18,8 @@ from stores import Store
 from tests.conftest import SECRET
 from tests.server import Server, server_env
 
+pytestmark = pytest.mark.slow
+
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 CONFIG = Path(__file__).with_name("schemathesis.toml")
 

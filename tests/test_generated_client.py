@@ -20,6 +20,8 @@ from stores import Store
 from tests.conftest import SECRET
 from tests.server import Server, server_env
 
+pytestmark = pytest.mark.slow
+
 GENERATOR = Path(sys.executable).with_name("openapi-python-client")
 
 

@@ -230,6 +230,7 @@ async def _send(url: str, headers: dict[str, str], payload: object, n: int) -> l
         )
 
 
+@pytest.mark.slow
 def test_ten_concurrent_requests_with_one_key_record_one_create(
     settings: Settings, token: Callable[..., str]
 ) -> None:

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import time
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -16,6 +14,7 @@ from commands import Clientes, CreateCliente, DeactivateCliente, UpdateCliente
 from projections import ClienteRow, ClientesView
 from projections.search import ClienteQuery, SortKey
 from projections.terms import KeptTerms
+from tests.events_support import wait_until
 from tests.stores import execute
 from tests.support import fields
 from tests.test_projector import Positions
@@ -82,24 +81,30 @@ def test_a_term_is_kept_once_a_search_finds_enough(
     live.wait_for(write_names(services.clientes))
     counting = threading.Event()
     keep_count = services.view.keep_count
+    counts: list[ClienteQuery] = []
 
     def held_back(query: ClienteQuery) -> bool:
+        counts.append(query)
         counting.wait(10)
         return keep_count(query)
 
     monkeypatch.setattr(services.view, "keep_count", held_back)
     terms = KeptTerms(services.view, keep_from=3)
+
+    async def ask_while_counting() -> bool:
+        asking = asyncio.create_task(terms.kept(HUAMAN))
+        await asyncio.sleep(0)  # it runs to its first wait: the count, held back
+        assert not asking.done()  # it waits for the one count, not makes its own
+        counting.set()
+        return await asyncio.wait_for(asking, 10)
+
     try:
         rare = ClienteQuery(text="perez")
         terms.found(rare, 1)  # below keep_from
         terms.found(ClienteQuery(text="huaman", tipo_cliente="PERSONA"), 3)  # not text alone
         terms.found(HUAMAN, 3)
-        with ThreadPoolExecutor(1) as searcher:
-            waiting = searcher.submit(asyncio.run, terms.kept(HUAMAN))
-            time.sleep(0.3)
-            assert not waiting.done()  # it waits for the one count, not makes its own
-            counting.set()
-            assert waiting.result(timeout=10)
+        assert asyncio.run(ask_while_counting())
+        assert counts == [HUAMAN]
         assert asyncio.run(terms.kept(HUAMAN))
         assert not asyncio.run(terms.kept(rare))
         assert terms.pending == {}
@@ -124,12 +129,10 @@ def test_a_term_kept_while_writes_go_on_keeps_its_exact_count(
     writer = Writer(services.clientes)  # names every one "Nombre ...", renames some
     writer.start()
     try:
-        while writer.writes < 20:
-            time.sleep(0.01)
+        wait_until(lambda: writer.writes >= 20, what="20 writes")
         assert services.view.keep_count(ClienteQuery(text="nombre 1"))
         assert services.view.keep_count(ClienteQuery(text="nombre"))
-        while writer.writes < 60:
-            time.sleep(0.01)
+        wait_until(lambda: writer.writes >= 60, what="60 writes")
     finally:
         writer.stopping.set()
         writer.join()

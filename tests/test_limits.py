@@ -30,6 +30,8 @@ from tests.server import Server, server_env
 from tests.support import body
 from tests.test_events_feed import sse
 
+pytestmark = pytest.mark.slow
+
 DEADLINE = 2.0  # seconds: hundreds of times what a linear reading of these values takes
 HEALTHY = 1.0  # seconds /health may take while hostile requests are answered
 

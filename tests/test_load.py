@@ -19,7 +19,7 @@ from tests.server import Server, bearer
 SECONDS = 15  # of load
 CLIENTS = 16  # concurrent connections
 
-pytestmark = [pytest.mark.postgres, pytest.mark.redis]
+pytestmark = [pytest.mark.slow, pytest.mark.serial, pytest.mark.postgres, pytest.mark.redis]
 
 
 @pytest.fixture

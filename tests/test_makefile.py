@@ -49,7 +49,7 @@ def installed(clone: Path, stamp: str) -> None:
 
 SET_UP = {
     "serve": ("-r requirements.lock -r requirements-build.lock", ".venv/bin/clientes serve"),
-    "test": ("-r requirements-dev.lock", ".venv/bin/pytest"),
+    "test": ("-r requirements-dev.lock", ".venv/bin/pytest -m serial"),
 }
 
 

@@ -30,6 +30,8 @@ from tests.server import server_env
 from tests.stores import execute
 from tests.test_schema_versions import store_first_release_event
 
+pytestmark = pytest.mark.slow
+
 FIXTURES = Path(__file__).parent / "fixtures" / "older_read_table"
 CLIENTE = "/api/clientes/41"  # the fixtures' one Cliente
 

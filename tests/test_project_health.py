@@ -18,6 +18,8 @@ from tests.conftest import SECRET
 from tests.events_support import wait_until
 from tests.server import CLIENTES, server_env
 
+pytestmark = pytest.mark.slow
+
 
 class Project:
     """A `clientes project` writing its status to its own file."""

@@ -120,6 +120,7 @@ def test_a_table_rebuilt_from_the_events_equals_the_live_one(
         rebuilt_view.close()
 
 
+@pytest.mark.slow
 def test_only_one_projector_is_active_and_another_takes_over(services: Services) -> None:
     positions = Positions()
     first, second = projector_for(services, positions), projector_for(services, positions)

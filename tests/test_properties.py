@@ -27,7 +27,10 @@ from tests.reliability import REPORT, Category
 Client = TestClient[Any]
 # The service's own threads (the connection pools' jittered waits) use the random
 # module while hypothesis draws; hypothesis mistakes that for a strategy doing so.
-pytestmark = pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisDeprecationWarning")
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisDeprecationWarning"),
+]
 OPTIONAL = ("direccion", "telefono", "email", "contacto_representante")
 EXAMPLES = settings(
     max_examples=15,

@@ -19,15 +19,12 @@ import re
 import subprocess
 import threading
 import time
-import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import redis
 
 from stores import Store
 from tests.cli_support import bare_env
@@ -35,6 +32,8 @@ from tests.conftest import REDIS_URL, SECRET
 from tests.events_support import wait_until
 from tests.server import CLIENTES, Server, bearer, server_env
 from tests.support import body
+
+pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
@@ -187,23 +186,14 @@ def line_problems(step: Step, claim: str) -> list[str]:
     return ["no such line"]
 
 
-@pytest.fixture
-def stream() -> Iterator[str]:
-    name = f"test:readme:{uuid.uuid4().hex}"
-    yield name
-    client = redis.Redis.from_url(REDIS_URL)
-    client.delete(name)
-    client.close()
-
-
 def test_the_readme_s_examples_answer_what_they_say(
-    store: Store, tmp_path: Path, stream: str
+    store: Store, tmp_path: Path, stream_name: str
 ) -> None:
     found = steps()
     assert sum(len(step.claims) for step in found) >= 40  # the README's, not a few of them
     settings = {
         "CLIENTES_REDIS_URL": REDIS_URL,
-        "CLIENTES_REDIS_STREAM": stream,
+        "CLIENTES_REDIS_STREAM": stream_name,
         "CLIENTES_EVENTS_HEARTBEAT": "1",
     }
     if store.url.startswith("sqlite"):

@@ -17,7 +17,7 @@ from tests.private_postgres import PrivatePostgres
 from tests.server import Server, server_env
 from tests.support import body
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
 
 def test_ready_is_503_while_postgres_is_away_and_200_once_it_is_back(

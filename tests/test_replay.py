@@ -6,6 +6,7 @@ import contextlib
 import subprocess
 import threading
 
+import pytest
 from eventsourcing.persistence import Tracking
 
 from api.bootstrap import Services
@@ -139,6 +140,7 @@ def test_check_finds_every_row_altered_by_hand(services: Services, live: Positio
     assert everything(services.view)[1] == 18  # a check changes nothing
 
 
+@pytest.mark.slow
 def test_replay_check_on_the_command_line(services: Services, live: Positions) -> None:
     live.wait_for(write_history(services.clientes))
     env = server_env(services.settings.store, SECRET)
@@ -162,6 +164,7 @@ def test_replay_check_on_the_command_line(services: Services, live: Positions) -
     assert replay(services, "clientes_check").check().differences == []
 
 
+@pytest.mark.slow
 def test_only_one_replay_runs_at_a_time(services: Services) -> None:
     running = services.settings.store.lock("replay")
     assert running.acquire()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from api.http.auth import mint_token
 from api.settings import Settings
@@ -10,6 +11,8 @@ from stores import Store
 from tests.conftest import SECRET
 from tests.server import Server, server_env
 from tests.support import body
+
+pytestmark = pytest.mark.slow
 
 
 def test_data_written_before_a_restart_is_there_after_it(store: Store) -> None:

@@ -161,6 +161,7 @@ def test_every_answer_carries_the_security_headers(
             assert response.headers.get("cache-control") == "no-store", name
 
 
+@pytest.mark.slow
 def test_a_trickled_body_times_out_without_holding_the_server(
     sqlite_server: Server, server_auth: dict[str, str]
 ) -> None:

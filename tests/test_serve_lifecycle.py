@@ -23,7 +23,7 @@ from tests.private_postgres import PrivatePostgres
 from tests.server import Server, server_env
 from tests.support import body
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
 ACTIVE = "Projection clientes_projection active in this process"
 STANDING_BY = "Projection clientes_projection standing by"

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from api.cli.serve import sweep_metrics_directories
 from api.http.auth import READ, WRITE, mint_token
@@ -21,6 +22,8 @@ from tests.events_support import wait_until
 from tests.server import Server, server_env
 from tests.support import body
 from tests.test_http_operations import samples
+
+pytestmark = pytest.mark.slow
 
 MAX_CREATES = 200  # enough for both workers to have answered some
 

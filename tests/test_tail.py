@@ -22,6 +22,8 @@ from tests.conftest import REDIS_URL
 from tests.events_support import from_stream, wait_until, write_script
 from tests.server import CLIENTES
 
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parent.parent
 
 LINE = re.compile(
