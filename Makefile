@@ -16,10 +16,10 @@ serve: $(RUNTIME)
 	$(VENV)/bin/clientes serve
 
 # Every test: on two processes, then the tests marked serial (load, faults, the
-# benchmark's smoke run), which time what they do, alone.
+# benchmark's smoke run), which time what they do, alone; it fails if either part does.
 test: $(DEV)
-	$(VENV)/bin/pytest --numprocesses 2 -m "not serial"
-	$(VENV)/bin/pytest -m serial
+	$(VENV)/bin/pytest --numprocesses 2 -m "not serial"; status=$$?; \
+	$(VENV)/bin/pytest -m serial && exit $$status
 
 # The quick loop, under a minute: lint, types, and the tests that need no server
 # and are not slow. The servers' addresses point nowhere, so a test that reaches
