@@ -102,7 +102,7 @@ def measure_size(run: Run, url: str, index: int, workdir: Path) -> None:
     token = mint_token(settings, "bench", "clientes:read clientes:write", 24 * 3600)
     with (
         servers.service(url, SECRET, options.workers) as service,
-        servers.baseline(conninfo(url), options.workers) as baseline,
+        servers.baseline(url, SECRET, options.workers) as baseline,
     ):
         urls = {SERVICE: service.url, BASELINE: baseline.url}
         for target_url in urls.values():  # the first requests of a process cost more

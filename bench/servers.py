@@ -1,11 +1,11 @@
 """The two servers under load, started alike: the service and the CRUD baseline.
 
-Both run on uvicorn with the same settings (uvloop, httptools, no access log,
-the same worker count); the service through ``clientes serve``, the baseline
-through uvicorn's own command line with the options ``clientes serve`` passes.
-The service runs in its production shape, as compose.yaml runs it: its
-projector in a process of its own.
-"""
+Both run on uvicorn with the arguments ``clientes serve`` gives it (uvloop, the
+service's httptools protocol with its limits, its logging, the same worker
+count), read the same settings from the same environment, and write an access
+line per request; the service through ``clientes serve``, the baseline through
+``python -m bench.crud``. The service runs in its production shape, as
+compose.yaml runs it: its projector in a process of its own."""
 
 from __future__ import annotations
 
@@ -26,7 +26,6 @@ from typing import Self
 
 BIN = Path(sys.executable).parent
 ROOT = Path(__file__).resolve().parent.parent
-UVICORN_OPTIONS = ("--loop", "uvloop", "--http", "httptools", "--no-access-log")
 
 
 def free_port() -> int:
@@ -157,16 +156,9 @@ class Service:
         return self.api.url
 
 
-def baseline(conninfo: str, workers: int) -> AbstractContextManager[Server]:
-    env = {**os.environ, "BENCH_CRUD_CONNINFO": conninfo, "PYTHONPATH": str(ROOT)}
-    command = [
-        str(BIN / "uvicorn"),
-        "bench.crud:create_app",
-        "--factory",
-        *UVICORN_OPTIONS,
-        "--timeout-graceful-shutdown",
-        "5",
-        "--workers",
-        str(workers),
-    ]
-    return Server(command, env, ready="/api/clientes?size=1").running()
+def baseline(database_url: str, secret: str, workers: int) -> AbstractContextManager[Server]:
+    """The plain CRUD baseline (bench/crud.py) on the service's settings and uvicorn's
+    arguments."""
+    env = {**service_env(database_url, secret), "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, "-m", "bench.crud", "--workers", str(workers)]
+    return Server(command, env, ready="/health").running()

@@ -66,7 +66,8 @@ def _figures(command: list[str], env: dict[str, str], mark: str) -> tuple[int, f
 
 def fill_baseline(url: str) -> None:
     """The baseline's table holds the same rows as the read table, and only those."""
-    columns = ", ".join(crud.COLUMNS)
+    # The read table holds vigente Clientes only, and no column that says so.
+    columns = ", ".join(c for c in crud.COLUMNS if c != "vigente")
     with psycopg.connect(conninfo(url)) as conn:
         conn.execute(crud.CREATE_TABLE)
         conn.execute(f"TRUNCATE {crud.TABLE}")
