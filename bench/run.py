@@ -34,7 +34,7 @@ from typing import Any, NoReturn
 from api.http.auth import READ, WRITE, mint_token
 from api.settings import Settings
 from bench import method, profile, provenance, report, seed, servers, tables
-from bench.database import fresh_database, wait_until_idle
+from bench.database import conninfo, fresh_database, wait_until_idle
 from bench.lag import LagWatch, percentile
 from bench.load import Measured, run_wrk
 from bench.method import Endpoint, Plan
@@ -168,7 +168,7 @@ def measure_lag(
         for _ in range(windows):
             wait_until_idle(url)
             measured = Measured("lag", SERVICE, LAG_CONNECTIONS, data.size)
-            watch = LagWatch(store_from_url(url).conninfo)  # type: ignore[attr-defined]
+            watch = LagWatch(conninfo(url))
             with watch.watching():
                 run_wrk(service.url, token, create(False)(data), measured, options.seconds)
             lags += watch.lags_ms()
