@@ -59,10 +59,15 @@ def render(run: Run, link: str) -> list[str]:
     code, stack = run["provenance"]["code"], run["provenance"]["stack"]
     calibration = run["calibration_ms"]
     slower = calibration["after"] / calibration["before"] - 1
+    other = "; ".join(
+        f"{k} {v} (`make bench`: {full})" for k, (v, full) in run.get("unlike_full", {}).items()
+    )
     kind = (
         "**A quick run** (`make bench ARGS=--quick`): a check of the harness on small sizes "
         "and short windows. Its figures say little."
         if options["quick"]
+        else f"**A run with options of its own**: {other}."
+        if other
         else "A full run (`make bench`)."
     )
     tree = "clean" if code["clean"] else f"with changes not committed: {', '.join(code['changed'])}"

@@ -259,6 +259,16 @@ def parse(argv: list[str] | None = None) -> Options:
     )
 
 
+def _unlike_full(options: Options) -> dict[str, tuple[Any, Any]]:
+    """The options in which the run differs from ``make bench``'s, with ``make bench``'s."""
+    full = asdict(parse([]))
+    return {
+        key: (value, full[key])
+        for key, value in asdict(options).items()
+        if key not in ("out", "quick") and value != full[key]
+    }
+
+
 def _numbers(text: str) -> list[int]:
     return [int(part) for part in text.split(",")]
 
@@ -279,6 +289,7 @@ def main(argv: list[str] | None = None) -> None:
         "format": 2,
         "started": started.replace(tzinfo=None).isoformat(timespec="seconds"),
         "options": {k: v for k, v in asdict(options).items() if k != "out"},
+        "unlike_full": _unlike_full(options),
         "calibration_ms": {"before": profile.calibrate()},
         "cells": [],
         "replays": [],
