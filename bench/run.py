@@ -20,13 +20,12 @@ folder for a --quick one, which is never the page).
 
 from __future__ import annotations
 
-import argparse
 import shutil
 import signal
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NoReturn
@@ -37,67 +36,13 @@ from bench import method, profile, provenance, report, seed, servers, tables
 from bench.database import conninfo, fresh_database, wait_until_idle
 from bench.lag import LagWatch, percentile
 from bench.load import Measured, run_wrk
-from bench.method import Endpoint, Plan
-from bench.scenarios import BASELINE, SERVICE, Dataset, Scenario, by_slug, create, runs_at
+from bench.method import Endpoint
+from bench.options import Options, parse, unlike_full
+from bench.scenarios import BASELINE, SERVICE, Dataset, create, runs_at
 from stores import store_from_url
 
 SECRET = "bench-" + "s" * 58
 LAG_CONNECTIONS = 32
-# Per wrk run, besides its window: its start, the probe, the wait for an idle database
-# (measured: a quick run's 111 windows of 1 s took 144 s with its seeding and servers).
-OVERHEAD_S = 0.4
-# The baseline's list, for the estimate: about 3 pages a second at 1,000,000 Clientes
-# (count(*) and OFFSET read the table), faster as the table is smaller.
-BASELINE_PAGES_AT_1M = 3.0
-
-
-@dataclass
-class Options:
-    sizes: list[int]
-    connections: list[int]
-    seconds: int
-    warm_up: int
-    blocks: int
-    pairs: int
-    min_requests: int
-    workers: int
-    lag_workers: int
-    out: Path
-    quick: bool
-    scenarios: str
-
-    @property
-    def plan(self) -> Plan:
-        return Plan(self.seconds, self.warm_up, self.blocks, self.pairs, self.min_requests)
-
-    def chosen(self) -> tuple[Scenario, ...]:
-        return by_slug(self.scenarios)
-
-    def estimate_seconds(self) -> float:
-        """How long the run takes on a 2-core machine: its windows (a slow cell's as the
-        baseline's list would need them), and for each size seeding (25,000 Clientes/s),
-        replaying (20,000 events/s, two per Cliente), reading the events alone (100,000
-        events/s) and copying to the baseline, and starting the servers."""
-        total = 0.0
-        for index, size in enumerate(self.sizes):
-            for scenario in self.chosen():
-                if not runs_at(scenario, index, len(self.sizes)):
-                    continue
-                per_side = self.pairs if scenario.pairs else 2 * self.blocks
-                window: float = self.seconds
-                if scenario.name.startswith("list") and BASELINE in (
-                    s.name for s in scenario.sides
-                ):
-                    pages = BASELINE_PAGES_AT_1M * 1_000_000 / size
-                    window = method.window(self.plan, [pages])
-                for _ in scenario.connections or self.connections:
-                    sides = len(scenario.sides)
-                    total += sides * (self.warm_up + OVERHEAD_S)
-                    total += sides * per_side * (window + OVERHEAD_S)
-            total += size * (2 / 20_000 + 2 / 100_000 + 1 / 50_000) + 20
-        total += max(self.sizes) / 25_000
-        total += 2 * self.blocks * (self.seconds + OVERHEAD_S) + self.warm_up + 20  # the lag
-        return total + 2 * 5  # the calibrations
 
 
 def fill(run: dict[str, Any], url: str, redis_url: str, size: int, workdir: Path) -> Dataset:
@@ -218,70 +163,13 @@ def _line(cell: dict[str, Any]) -> str:
     )
 
 
-def parse(argv: list[str] | None = None) -> Options:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument(
-        "--quick",
-        action="store_true",
-        help="a check of the harness: 10,000 Clientes, 1 and 32 connections, 1 s windows",
-    )
-    parser.add_argument(
-        "--sizes", help="vigente Clientes, comma-separated (default 100000,1000000)"
-    )
-    parser.add_argument("--connections", help="comma-separated (default 1,8,32)")
-    parser.add_argument("--seconds", type=int, help="the shortest window (default 8)")
-    parser.add_argument("--warm-up", type=int, help="seconds of each side's warm-up (default 2)")
-    parser.add_argument("--blocks", type=int, default=1, help="ABBA blocks per cell (default 1)")
-    parser.add_argument("--pairs", type=int, help="Idempotency-Key pairs (default 5)")
-    parser.add_argument("--min-requests", type=int, help="per sample (default 100)")
-    parser.add_argument("--workers", type=int, default=1, help="uvicorn workers of each server")
-    parser.add_argument("--lag-workers", type=int, default=2, help="API workers for the lag")
-    parser.add_argument("--scenarios", default="", help="only these, by slug (default all)")
-    parser.add_argument("--out", type=Path, help="default docs/ (a temporary folder if --quick)")
-    args = parser.parse_args(argv)
-    quick = args.quick
-    out = args.out or (
-        Path(tempfile.mkdtemp(prefix="clientes-bench-")) if quick else servers.ROOT / "docs"
-    )
-    return Options(
-        sizes=sorted(_numbers(args.sizes or ("10000" if quick else "100000,1000000"))),
-        connections=_numbers(args.connections or ("1,32" if quick else "1,8,32")),
-        seconds=args.seconds or (1 if quick else 8),
-        warm_up=args.warm_up or (1 if quick else 2),
-        blocks=args.blocks,
-        pairs=args.pairs or (2 if quick else 5),
-        min_requests=args.min_requests or (20 if quick else 100),
-        workers=args.workers,
-        lag_workers=args.lag_workers,
-        out=out,
-        quick=quick,
-        scenarios=args.scenarios,
-    )
-
-
-def _unlike_full(options: Options) -> dict[str, tuple[Any, Any]]:
-    """The options in which the run differs from ``make bench``'s, with ``make bench``'s."""
-    full = asdict(parse([]))
-    return {
-        key: (value, full[key])
-        for key, value in asdict(options).items()
-        if key not in ("out", "quick") and value != full[key]
-    }
-
-
-def _numbers(text: str) -> list[int]:
-    return [int(part) for part in text.split(",")]
-
-
 def _stop(signum: int, _: object) -> NoReturn:
     """SIGTERM ends the run as Ctrl-C does: every server stopped, the database dropped."""
     raise SystemExit(128 + signum)
 
 
 def main(argv: list[str] | None = None) -> None:
-    options = parse(argv)
+    options = parse(argv, __doc__)
     if shutil.which("wrk") is None:
         sys.exit("bench: wrk is not installed (apt-get install -y wrk)")
     signal.signal(signal.SIGTERM, _stop)
@@ -291,7 +179,7 @@ def main(argv: list[str] | None = None) -> None:
         "format": 2,
         "started": started.replace(tzinfo=None).isoformat(timespec="seconds"),
         "options": {k: v for k, v in asdict(options).items() if k != "out"},
-        "unlike_full": _unlike_full(options),
+        "unlike_full": unlike_full(options),
         "calibration_ms": {"before": profile.calibrate()},
         "cells": [],
         "replays": [],
