@@ -51,7 +51,8 @@ def datos(n: int) -> dict[str, str | None]:
         0: (persona, "PERSONA", "DNI", f"{n % 10**8:08d}"),
         1: (f"{last} Servicios {n} SAC", "EMPRESA", "RUC", f"20{n:09d}"),
         2: (persona, "PERSONA", "CE", f"X{n:09d}"),
-    }[n % 3]
+        3: (f"Asociación {last} {n}", "OTRO", "OTRO", f"P-{n}"),  # one in ten
+    }[3 if n % 10 == 7 else n % 3]
     # Every other Cliente has a phone, one in four a representative (one in 28 of each
     # surname), every one an e-mail whose start, up to the "@", few share.
     local = "ventas" if tipo_cliente == "EMPRESA" else _plain(first) + "."
