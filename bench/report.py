@@ -18,6 +18,7 @@ from typing import Any
 from bench.charts import chart
 from bench.method import summary
 from bench.scenarios import SCENARIOS
+from bench.servers import ROOT
 from bench.targets import Run, targets
 
 VERDICTS = {True: "met", False: "**missed**", None: "not measured"}
@@ -48,13 +49,15 @@ def page(kept: Path, out: Path) -> Path:
         cells = [c for c in run["cells"] if c["scenario"] == scenario.name]
         if cells:
             chart(scenario.name, cells, charts / f"{scenario.slug}.png")
-    link = kept.resolve().relative_to(out.resolve()) if kept.is_relative_to(out) else kept
+    kept, out = kept.resolve(), out.resolve()
+    link = kept.relative_to(out) if kept.is_relative_to(out) else kept  # from the page
+    shown = kept.relative_to(ROOT) if kept.is_relative_to(ROOT) else link  # from the checkout
     markdown = out / "benchmarks.md"
-    markdown.write_text("\n".join(render(run, str(link))) + "\n")
+    markdown.write_text("\n".join(render(run, str(link), str(shown))) + "\n")
     return markdown
 
 
-def render(run: Run, link: str) -> list[str]:
+def render(run: Run, link: str, shown: str) -> list[str]:
     options, found = run["options"], targets(run)
     code, stack = run["provenance"]["code"], run["provenance"]["stack"]
     calibration = run["calibration_ms"]
@@ -76,7 +79,7 @@ def render(run: Run, link: str) -> list[str]:
         "# Benchmarks: the service against a plain CRUD baseline",
         "",
         f"{kind} Written by `bench/report.py` from the run [{Path(link).name}]({link}) "
-        f"alone; `python -m bench.report {link}` writes this page again.",
+        f"alone; `.venv/bin/python -m bench.report {shown}` writes this page again.",
         "",
         "## The run",
         "",
@@ -144,7 +147,10 @@ def _method(options: dict[str, Any]) -> list[str]:
         "arguments; it stays plain CRUD: one table written in place, and a list that "
         "counts with `count(*)` and pages with OFFSET. The service keeps its counts as it "
         "projects and pages by index: a design advantage, which the list targets measure. "
-        "The service also counts each request for `/metrics`; the baseline serves none.",
+        "The service also counts each request for `/metrics`, which the baseline does not "
+        "serve, and checks more of a request's form than the field rules (a key given twice, "
+        "query parameters a route does not take), which the baseline leaves to msgspec and "
+        "Litestar.",
     ]
 
 
