@@ -8,10 +8,15 @@ so that neither side always follows the other, whose writes the database may
 still be digesting; the Idempotency-Key's pairs go A B, B A, A B, ... Before
 each sample the database is left to finish what the last one started.
 
-A cell's window is long enough for every sample of both sides to complete at
-least ``min_requests``: it is sized from the slower side's warm-up rate, never
-shorter than the run's seconds nor longer than ``MAX_WINDOW``. A sample that
-still completes fewer is short, and the cell is not scored.
+wrk is time-based, and a window that ends before a slow route has answered
+measures nothing; a count-based driver would not help by itself, as a rate's
+error comes from the requests in flight at either end of a sample, at most one
+per connection: the connections over the requests completed. So each side's
+window is sized from its own warm-up rate for its samples to complete at least
+``min_requests``, and at least ``PER_CONNECTION`` per connection (which bounds
+that error at 5%), never shorter than the run's seconds nor longer than
+``MAX_WINDOW``. Each sample keeps its bound (``edge_bound``); one that completes
+fewer than ``min_requests`` is short, and its cell is not scored.
 
 A side is summed up by the median of its samples and their range (min-max); a
 ratio is only ever the two medians of the same cell.
@@ -29,6 +34,7 @@ from bench.load import Load, Measured, run_wrk
 from bench.scenarios import Dataset, Scenario
 
 MAX_WINDOW = 120  # seconds: the most a slow cell's sample may take
+PER_CONNECTION = 20  # requests: the rate's error at the window's ends at most 1/20
 
 
 @dataclass(frozen=True)
@@ -58,14 +64,13 @@ def sequence(sides: int, per_side: int) -> list[int]:
     return order
 
 
-def window(plan: Plan, warm_rates: list[float]) -> int:
-    """Seconds for each sample to complete at least ``plan.min_requests`` at the slowest
-    warm-up rate seen (with a fifth to spare)."""
-    slowest = min(warm_rates, default=0.0)
-    if slowest <= 0:
+def window(plan: Plan, rate: float, connections: int) -> int:
+    """Seconds for a sample to complete at least ``plan.min_requests``, and
+    ``PER_CONNECTION`` per connection, at the side's warm-up ``rate`` (a fifth to spare)."""
+    if rate <= 0:
         return plan.seconds
-    needed = math.ceil(plan.min_requests * 1.2 / slowest)
-    return max(plan.seconds, min(MAX_WINDOW, needed))
+    needed = max(plan.min_requests, PER_CONNECTION * connections)
+    return max(plan.seconds, min(MAX_WINDOW, math.ceil(needed * 1.2 / rate)))
 
 
 def measure_cell(
@@ -98,9 +103,9 @@ def measure_cell(
         )
 
     warm = [sample(i, plan.warm_up, -1, 1) for i in range(len(sides))]
-    seconds = window(plan, [m.rate for m in warm if m.ok])
+    seconds = [window(plan, m.rate if m.ok else 0.0, connections) for m in warm]
     samples = [
-        sample(index, seconds, order, plan.min_requests)
+        sample(index, seconds[index], order, plan.min_requests)
         for order, index in enumerate(sequence(len(sides), per_side))
     ]
     return {
@@ -108,7 +113,7 @@ def measure_cell(
         "size": data.size,
         "connections": connections,
         "sides": [side.name for side in sides],
-        "window_s": seconds,
+        "window_s": dict(zip((side.name for side in sides), seconds, strict=True)),
         "warm_up": [m.as_dict() for m in warm],
         "samples": [m.as_dict() for m in samples],
     }
@@ -128,6 +133,7 @@ def summary(cell: dict[str, Any], side: str) -> dict[str, Any] | None:
     samples = [s for s in cell["samples"] if s["side"] == side]
     if not samples:
         return None
+    connections = cell["connections"]
     bad = [s["outcome"] for s in samples if s["outcome"] != "ok"]
     if bad:
         return {"outcome": bad[0], "samples": len(samples)}
@@ -138,6 +144,7 @@ def summary(cell: dict[str, Any], side: str) -> dict[str, Any] | None:
         "p50_ms": spread([s["p50_ms"] for s in samples]),
         "p99_ms": spread([s["p99_ms"] for s in samples]),
         "requests": min(s["requests"] for s in samples),
+        "edge_bound": max(connections / s["requests"] for s in samples),
         "cpu_ms": {
             name: round(statistics.median(s["cpu_ms"].get(name, 0.0) for s in samples), 3)
             for name in samples[0]["cpu_ms"]

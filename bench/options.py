@@ -55,20 +55,23 @@ class Options:
                 if not runs_at(scenario, index, len(self.sizes)):
                     continue
                 per_side = self.pairs if scenario.pairs else 2 * self.blocks
-                window: float = self.seconds
-                if scenario.name.startswith("list") and BASELINE in (
-                    s.name for s in scenario.sides
-                ):
-                    pages = BASELINE_PAGES_AT_1M * 1_000_000 / size
-                    window = method.window(self.plan, [pages])
-                for _ in scenario.connections or self.connections:
-                    sides = len(scenario.sides)
-                    total += sides * (self.warm_up + OVERHEAD_S)
-                    total += sides * per_side * (window + OVERHEAD_S)
+                for conns in scenario.connections or self.connections:
+                    for side in scenario.sides:
+                        rate = self._guessed_rate(scenario, side.name, size)
+                        window = method.window(self.plan, rate, conns)
+                        total += self.warm_up + OVERHEAD_S
+                        total += per_side * (window + OVERHEAD_S)
             total += size * (2 / 20_000 + 2 / 100_000 + 1 / 50_000) + 20
         total += max(self.sizes) / 25_000
         total += 2 * self.blocks * (self.seconds + OVERHEAD_S) + self.warm_up + 20  # the lag
         return total + 2 * 5  # the calibrations
+
+    @staticmethod
+    def _guessed_rate(scenario: Scenario, side: str, size: int) -> float:
+        """The baseline's list's pages a second; 0 (the run's seconds) for the rest."""
+        if side == BASELINE and scenario.name.startswith("list"):
+            return BASELINE_PAGES_AT_1M * 1_000_000 / size
+        return 0.0
 
 
 def parse(argv: list[str] | None = None, description: str | None = None) -> Options:

@@ -159,7 +159,7 @@ def _line(cell: dict[str, Any]) -> str:
             parts.append(f"{side} {found['outcome'] if found else '-'}")
     return (
         f"{cell['scenario']:36} {cell['size']:>9,} {cell['connections']:>3} conn "
-        f"{cell['window_s']:>3} s: " + "; ".join(parts)
+        f"{max(cell['window_s'].values()):>3} s: " + "; ".join(parts)
     )
 
 

@@ -29,18 +29,21 @@ def test_two_sides_are_sampled_in_balanced_order() -> None:
     assert sequence(1, 2) == [0, 0]
 
 
-def test_a_window_lasts_until_the_slower_side_completes_its_requests() -> None:
-    assert window(PLAN, [2_000.0, 1_500.0]) == 8  # fast: the run's seconds
-    assert window(PLAN, [2_000.0, 4.0]) == 30  # 100 requests at 4/s, with a fifth to spare
-    assert window(PLAN, [2_000.0, 0.1]) == MAX_WINDOW
-    assert window(PLAN, []) == 8
+def test_a_window_lasts_until_a_slow_side_completes_its_requests_and_enough_per_connection() -> (
+    None
+):
+    assert window(PLAN, 2_000.0, 32) == 8  # fast: the run's seconds
+    assert window(PLAN, 4.0, 1) == 30  # 100 requests at 4/s, with a fifth to spare
+    assert window(PLAN, 20.0, 32) == 39  # 20 per connection: 640 at 20/s, a fifth to spare
+    assert window(PLAN, 0.1, 1) == MAX_WINDOW
+    assert window(PLAN, 0.0, 1) == 8  # no warm-up rate: the run's seconds
 
 
 def _sample(side: str, rate: float, p99: float, outcome: str = "ok") -> dict[str, Any]:
     return {
         "side": side,
         "req_per_s": rate,
-        "requests": int(rate * 8),
+        "requests": max(1, int(rate * 8)),
         "p50_ms": p99 / 2,
         "p99_ms": p99,
         "outcome": outcome,
@@ -64,7 +67,7 @@ def _cell(scenario: str, service: list[float], baseline: list[float], p99: float
         "size": 100,
         "connections": 32,
         "sides": [SERVICE, BASELINE],
-        "window_s": 8,
+        "window_s": {SERVICE: 8, BASELINE: 8},
         "samples": samples,
     }
 
@@ -89,6 +92,7 @@ def test_a_side_is_its_median_and_range_and_a_ratio_is_of_two_medians() -> None:
     found = summary(cell, SERVICE)
     assert found is not None
     assert found["req_per_s"] == {"median": 1_200, "min": 1_000, "max": 1_400}
+    assert found["edge_bound"] == 32 / 8_000  # the connections over the fewest requests
     create = _target(_run(cell), "create")
     assert (create.figure.split()[0], create.met) == ("0.52", True)  # 1,200 / 2,300
 
@@ -133,7 +137,7 @@ def test_the_idempotency_key_is_scored_by_the_median_of_its_pairs() -> None:
     for keyed, plain in rates:
         samples += [_sample(KEYED, keyed, 9.0), _sample(PLAIN, plain, 9.0)]
     cell = {"scenario": "create with Idempotency-Key", "size": 100, "connections": 32}
-    cell |= {"sides": [KEYED, PLAIN], "window_s": 8, "samples": samples}
+    cell |= {"sides": [KEYED, PLAIN], "window_s": {KEYED: 8, PLAIN: 8}, "samples": samples}
     found = _target(_run(cell), "Idempotency-Key")
     # Per pair: +5.0%, -4.5%, +33.3%, +2.0%, 0.0%; the median is 2.0%.
     assert (found.met, found.figure.split(",")[0]) == (True, "adds 2.0%")
