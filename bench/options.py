@@ -81,7 +81,7 @@ def parse(argv: list[str] | None = None, description: str | None = None) -> Opti
     parser.add_argument(
         "--quick",
         action="store_true",
-        help="a check of the harness: 10,000 Clientes, 1 and 32 connections, 1 s windows",
+        help="a check of the harness: 10,000 Clientes, 1 and 32 connections, short windows",
     )
     parser.add_argument(
         "--sizes", help="vigente Clientes, comma-separated (default 100000,1000000)"
