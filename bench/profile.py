@@ -8,6 +8,8 @@ import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+import psycopg
+
 TICKS = os.sysconf("SC_CLK_TCK")
 CALIBRATION_LOOP = 3_000_000
 
@@ -55,17 +57,24 @@ def cpu_seconds(pids: Iterable[int]) -> float:
     return total / TICKS
 
 
-def postgres_cpu_seconds() -> float:
-    """The CPU of every PostgreSQL process on the machine: the server is the run's alone."""
-    return cpu_seconds(pid for pid in _pids() if _comm(pid) == "postgres")
+def postgres_pids(conninfo: str) -> list[int]:
+    """PostgreSQL's processes that work for the run: the sessions of its database and
+    the server's own (WAL writer, checkpointer, ...), not other databases' sessions, as
+    the server may be shared. A session that ends within a window takes its CPU with it."""
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT pid FROM pg_stat_activity"
+            " WHERE (datname = current_database() OR datname IS NULL)"
+            " AND pid <> pg_backend_pid()"
+        ).fetchall()
+    return [pid for (pid,) in rows if _comm(pid) == "postgres"]
 
 
 def cpu_meter(processes: dict[str, Callable[[], list[int]]]) -> Callable[[], dict[str, float]]:
-    """A reading of the CPU seconds of each named group of processes, and PostgreSQL's."""
+    """A reading of the CPU seconds of each named group of processes."""
 
     def read() -> dict[str, float]:
-        found = {name: cpu_seconds(pids()) for name, pids in processes.items()}
-        return {**found, "postgres": postgres_cpu_seconds()}
+        return {name: cpu_seconds(pids()) for name, pids in processes.items()}
 
     return read
 

@@ -111,7 +111,8 @@ def render(run: Run, link: str, shown: str) -> list[str]:
         "Each side: the median requests/s of its samples [their range], and the median p50 "
         "and p99 [range]; the ratio is the service's median over the baseline's. CPU: each "
         "process's CPU time per request answered (median of the samples; /proc), the profile "
-        "of where the time went.",
+        "of where the time went; PostgreSQL's is that of the run's sessions and of the "
+        "server's own processes, not of other databases' sessions.",
     ]
     for scenario in SCENARIOS:
         cells = [c for c in run["cells"] if c["scenario"] == scenario.name]

@@ -27,6 +27,7 @@ import tempfile
 import time
 from dataclasses import asdict
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -72,12 +73,13 @@ def measure_size(
         servers.service(url, SECRET, options.workers, redis_url) as service,
         servers.baseline(url, SECRET, options.workers) as baseline,
     ):
+        postgres = partial(profile.postgres_pids, conninfo(url))
+        groups = {"api": service.api.pids, "projector": service.projector.pids}
         endpoints = {
-            SERVICE: Endpoint(
-                service.url,
-                profile.cpu_meter({"api": service.api.pids, "projector": service.projector.pids}),
+            SERVICE: Endpoint(service.url, profile.cpu_meter({**groups, "postgres": postgres})),
+            BASELINE: Endpoint(
+                baseline.url, profile.cpu_meter({"api": baseline.pids, "postgres": postgres})
             ),
-            BASELINE: Endpoint(baseline.url, profile.cpu_meter({"api": baseline.pids})),
         }
         for scenario in options.chosen():
             if not runs_at(scenario, index, len(options.sizes)):
