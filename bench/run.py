@@ -113,6 +113,7 @@ def measure_lag(
         warm = Measured("lag warm-up", SERVICE, LAG_CONNECTIONS, data.size)
         run_wrk(service.url, token, create(False)(data), warm, options.warm_up)
         lags: list[float] = []
+        outcomes: list[str] = []
         unreached, windows = 0, 2 * options.blocks
         for _ in range(windows):
             wait_until_idle(url)
@@ -122,6 +123,7 @@ def measure_lag(
                 run_wrk(service.url, token, create(False)(data), measured, options.seconds)
             lags += watch.lags_ms()
             unreached += watch.unreached()
+            outcomes.append(measured.outcome)
         lags.sort()
         run["lag"] = {
             "connections": LAG_CONNECTIONS,
@@ -132,6 +134,7 @@ def measure_lag(
             "p50_ms": round(percentile(lags, 0.5), 2),
             "p99_ms": round(percentile(lags, 0.99), 2),
             "max_ms": round(lags[-1], 2) if lags else 0.0,
+            "outcome": next((o for o in outcomes if o != "ok"), "ok"),  # the creates'
         }
         _peak(run, f"service API, {workers} workers", service.api)
         _peak(run, f"service projector, {workers} API workers", service.projector)

@@ -125,6 +125,8 @@ def _lag(run: Run) -> Target:
     name = f"projection lag p99 < {LAG_MS} ms under creates, no commit left out"
     if not lag or not lag["commits"]:
         return Target(name, "not measured", None)
+    if lag.get("outcome", "ok") != "ok":
+        return Target(name, f"not measured: the creates {lag['outcome']}", None)
     name += f" ({lag['connections']} conn, {lag['workers']} API workers)"
     figure = (
         f"p50 {lag['p50_ms']:.1f} ms, p99 {lag['p99_ms']:.1f} ms over {lag['commits']:,} "
