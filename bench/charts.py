@@ -1,44 +1,46 @@
-"""A PNG chart per scenario: service against baseline, requests/s and p99 latency."""
+"""A PNG chart per scenario, from a run's JSON: each side's median requests/s and p99,
+with the range of its samples as error bars."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 # A Figure of its own, not pyplot's: no display, no global state.
 from matplotlib.figure import Figure
 
-from bench.load import Measured
+from bench.method import summary
 
-COLOURS = {"service": "#1f77b4", "baseline": "#ff7f0e"}
+COLOURS = ("#1f77b4", "#ff7f0e")
 
 
-def chart(name: str, measured: list[Measured], path: Path) -> None:
-    """Bars per (size, connections), one per target, of req/s and of p99 ms."""
-    cases = sorted({(m.size, m.connections) for m in measured})
-    sizes = {size for size, _ in cases}
-    labels = [f"{c} conn" + (f"\n{s:,}" if len(sizes) > 1 else "") for s, c in cases]
-    targets = [t for t in COLOURS if any(m.target == t for m in measured)]
+def chart(name: str, cells: list[dict[str, Any]], path: Path) -> None:
+    """Bars per (size, connections), one per side, of req/s and of p99 ms."""
+    cells = sorted(cells, key=lambda c: (c["size"], c["connections"]))
+    sides = cells[0]["sides"]
+    sizes = {c["size"] for c in cells}
+    labels = [
+        f"{c['connections']} conn" + (f"\n{c['size']:,}" if len(sizes) > 1 else "") for c in cells
+    ]
     figure = Figure(figsize=(10, 4))
     rates, p99s = figure.subplots(1, 2)
-    width = 0.8 / len(targets)
-    for offset, target in enumerate(targets):
-        by_case = {(m.size, m.connections): m for m in measured if m.target == target}
-        xs = [i + offset * width for i in range(len(cases))]
-        found = [by_case.get(case) for case in cases]
-        for axes, values in (
-            (rates, [m.rate if m and m.ok else 0 for m in found]),
-            (p99s, [m.p99_ms if m and m.ok else 0 for m in found]),
-        ):
-            axes.bar(xs, values, width, label=target, color=COLOURS[target])
+    width = 0.8 / len(sides)
+    for offset, side in enumerate(sides):
+        found = [summary(c, side) for c in cells]
+        xs = [i + offset * width for i in range(len(cells))]
+        for axes, key in ((rates, "req_per_s"), (p99s, "p99_ms")):
+            spreads = [s[key] if s and s["outcome"] == "ok" else None for s in found]
+            medians = [s["median"] if s else 0 for s in spreads]
+            below = [s["median"] - s["min"] if s else 0 for s in spreads]
+            above = [s["max"] - s["median"] if s else 0 for s in spreads]
+            axes.bar(xs, medians, width, yerr=[below, above], label=side, color=COLOURS[offset % 2])
     for axes, title in (
-        (rates, "requests/s (higher is better)"),
-        (p99s, "p99 ms (lower is better)"),
+        (rates, "requests/s, median and range (higher is better)"),
+        (p99s, "p99 ms, median and range (lower is better)"),
     ):
-        axes.set_title(title)
-        axes.set_xticks([i + width * (len(targets) - 1) / 2 for i in range(len(cases))], labels)
+        axes.set_title(title, fontsize=10)
+        axes.set_xticks([i + width * (len(sides) - 1) / 2 for i in range(len(cells))], labels)
         axes.legend()
-    if not any(m.ok for m in measured):  # say why the bars are missing
-        rates.text(0.5, 0.5, measured[0].outcome, ha="center", wrap=True, transform=rates.transAxes)
     figure.suptitle(name)
     figure.tight_layout()
     figure.savefig(path, dpi=80)

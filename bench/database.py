@@ -46,14 +46,20 @@ def server_version(url: str) -> str:
 def wait_until_idle(url: str, timeout: float = 60.0) -> None:
     """Returns once no statement runs in the database of ``url`` (or after ``timeout``):
     a slow statement of one measurement goes on after its client has gone, and would
-    otherwise slow the next."""
+    otherwise slow the next. A server with no connection to spare (it is shared) is
+    asked again."""
     deadline = time.monotonic() + timeout
-    with psycopg.connect(conninfo(url), autocommit=True) as conn:
-        while time.monotonic() < deadline:
-            row = conn.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-                " AND state = 'active' AND pid <> pg_backend_pid()"
-            ).fetchone()
-            if row is None or row[0] == 0:
-                return
-            time.sleep(0.1)
+    while time.monotonic() < deadline:
+        try:
+            with psycopg.connect(conninfo(url), autocommit=True) as conn:
+                while time.monotonic() < deadline:
+                    row = conn.execute(
+                        "SELECT count(*) FROM pg_stat_activity"
+                        " WHERE datname = current_database()"
+                        " AND state = 'active' AND pid <> pg_backend_pid()"
+                    ).fetchone()
+                    if row is None or row[0] == 0:
+                        return
+                    time.sleep(0.1)
+        except psycopg.OperationalError:
+            time.sleep(0.5)

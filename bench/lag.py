@@ -41,7 +41,7 @@ class LagWatch:
         try:
             yield self
         finally:
-            time.sleep(1)  # the last writes' advances arrive
+            self._caught_up(timeout=30)
             self._stop.set()
             self._thread.join()
 
@@ -62,6 +62,22 @@ class LagWatch:
                         self.commits.append((now, int(row[0]) if row and row[0] else 0))
                     else:
                         self.advances.append((now, int(notify.payload)))
+
+    def _caught_up(self, timeout: float) -> None:
+        """Waits until the read table has reached the last commit heard (or ``timeout``),
+        so that no commit is left out for want of waiting."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not self.commits or (
+                self.advances and self.advances[-1][1] >= max(h for _, h in self.commits)
+            ):
+                return
+            time.sleep(0.05)
+
+    def unreached(self) -> int:
+        """The commits the read table was not heard to reach: counted, never dropped."""
+        top = max((position for _, position in self.advances), default=0)
+        return sum(1 for _, head in self.commits if head > top)
 
     def lags_ms(self) -> list[float]:
         """For each commit heard, the milliseconds until the read table reached it."""

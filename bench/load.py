@@ -1,4 +1,12 @@
-"""Driving the load: wrk, a separate process, with a scenario script of bench/wrk/."""
+"""Driving the load: wrk, a separate process, with a scenario script of bench/wrk/.
+
+wrk is a C program that costs the two cores little, and it is time-based: a
+sample is a window of so many seconds. A window that ends before a slow route
+has answered a few times measures nothing, so the method (bench/method.py)
+sizes each cell's window from its warm-up, for every sample of both sides to
+complete at least a given number of requests, and a sample that completes fewer
+is reported as short and not scored.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +15,7 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
@@ -16,12 +25,13 @@ MARK = "BENCH-RESULT "
 
 @dataclass
 class Measured:
-    """One scenario against one target at one number of connections."""
+    """One sample: one side of a cell (scenario, size, connections) over one window."""
 
     scenario: str
-    target: str  # "service" or "baseline"
+    side: str  # "service", "baseline"; for the Idempotency-Key pairs "keyed", "plain"
     connections: int
     size: int  # vigente Clientes seeded
+    order: int = 0  # its place in the cell's sequence of samples
     requests: int = 0
     seconds: float = 0.0
     p50_ms: float = 0.0
@@ -29,8 +39,9 @@ class Measured:
     max_ms: float = 0.0
     statuses: dict[str, int] = field(default_factory=dict)
     socket_errors: int = 0
-    outcome: str = "ok"  # or "failed: ..." or "skipped: ..."
+    outcome: str = "ok"  # or "short: ...", "failed: ...", "skipped: ..."
     first_ms: float | None = None  # the slowest of the first asks, before the measurement
+    cpu_ms: dict[str, float] = field(default_factory=dict)  # CPU per request, per process
 
     @property
     def rate(self) -> float:
@@ -51,8 +62,8 @@ class Load:
     script: str
     args: tuple[str, ...] = ()
     probe: tuple[str, str, bytes] = ("GET", "/api/clientes", b"")  # method, path, body
-    # For a search: its probe must count fewer Clientes than this, or it did not filter.
-    fewer_than: int | None = None
+    # A search: its probe must count fewer Clientes than the list holds, or it did not filter.
+    filters: bool = False
     # Asked twice, one at a time, before the measurement: a search's steady state is the
     # one after its first (the table keeps the count of a common term from then on).
     asked_first: tuple[str, ...] = ()
@@ -89,21 +100,40 @@ def ask_first(base_url: str, token: str, load: Load) -> float | None:
     return max(first)
 
 
-def refusal(load: Load, status: int, body: bytes) -> str | None:
-    """Why the probe shows the scenario cannot be measured, if it does."""
+def refusal(load: Load, status: int, body: bytes, listed: Callable[[], int]) -> str | None:
+    """Why the probe shows the scenario cannot be measured, if it does; ``listed`` is
+    how many Clientes the unfiltered list counts."""
     if not 200 <= status < 300:
         return f"answered {status}"
-    if load.fewer_than is not None:
-        total = json.loads(body).get("totalElements")
-        if not isinstance(total, int) or total >= load.fewer_than:
-            return f"answered {status} without filtering (totalElements {total})"
+    if load.filters:
+        total, everyone = json.loads(body).get("totalElements"), listed()
+        if not isinstance(total, int) or total >= everyone:
+            return f"answered {status} without filtering (totalElements {total} of {everyone})"
     return None
 
 
-def run_wrk(base_url: str, token: str, load: Load, measured: Measured, seconds: float) -> Measured:
-    """Runs wrk for ``seconds`` and fills ``measured`` with what it reports."""
+def run_wrk(
+    base_url: str,
+    token: str,
+    load: Load,
+    measured: Measured,
+    seconds: int,
+    *,
+    min_requests: int = 1,
+    cpu: Callable[[], dict[str, float]] | None = None,
+) -> Measured:
+    """Runs wrk for ``seconds`` and fills ``measured`` with what it reports: fewer than
+    ``min_requests`` answered make it short. ``cpu`` gives the CPU seconds each process
+    has used so far, read before and after."""
     status, body = probe(base_url, token, load)
-    if reason := refusal(load, status, body):
+
+    def listed() -> int:
+        _, everyone = probe(
+            base_url, token, replace(load, probe=("GET", "/api/clientes?size=1", b""))
+        )
+        return int(json.loads(everyone)["totalElements"])
+
+    if reason := refusal(load, status, body, listed):
         measured.outcome = f"skipped: {reason}"
         measured.statuses = {str(status): 1}
         return measured
@@ -112,8 +142,8 @@ def run_wrk(base_url: str, token: str, load: Load, measured: Measured, seconds: 
         "wrk",
         f"--threads={min(2, measured.connections)}",
         f"--connections={measured.connections}",
-        f"--duration={max(1, round(seconds))}s",
-        "--timeout=10s",
+        f"--duration={seconds}s",
+        "--timeout=30s",
         f"--header=Authorization: Bearer {token}",
         "--header=Content-Type: application/json",
         f"--script={SCRIPTS / load.script}",
@@ -121,6 +151,7 @@ def run_wrk(base_url: str, token: str, load: Load, measured: Measured, seconds: 
         "--",
         *load.args,
     ]
+    before = cpu() if cpu else {}
     try:
         done = subprocess.run(
             command, capture_output=True, text=True, check=False, timeout=seconds + 60
@@ -128,6 +159,7 @@ def run_wrk(base_url: str, token: str, load: Load, measured: Measured, seconds: 
     except subprocess.TimeoutExpired:
         measured.outcome = "failed: wrk did not finish"
         return measured
+    after = cpu() if cpu else {}
     lines = [line for line in done.stdout.splitlines() if line.startswith(MARK)]
     if done.returncode != 0 or not lines:
         measured.outcome = f"failed: wrk exited {done.returncode}: {done.stderr.strip()[:200]}"
@@ -140,7 +172,15 @@ def run_wrk(base_url: str, token: str, load: Load, measured: Measured, seconds: 
     measured.max_ms = figures["max_us"] / 1000
     measured.statuses = dict(sorted(figures["statuses"].items()))
     measured.socket_errors = figures["socket_errors"]
+    if measured.requests:
+        measured.cpu_ms = {
+            name: round((after[name] - before[name]) * 1000 / measured.requests, 3)
+            for name in after
+            if name in before
+        }
     refused = {s: n for s, n in measured.statuses.items() if not s.startswith("2")}
     if sum(refused.values()) > 0.01 * measured.requests:  # a stray conflict is not a failure
         measured.outcome = f"failed: answered {refused}"
+    elif measured.requests < min_requests:
+        measured.outcome = f"short: {measured.requests} requests, fewer than {min_requests}"
     return measured

@@ -11,6 +11,7 @@ table (bench/tables.py).
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -30,6 +31,16 @@ from stores import store_from_url
 ACTOR = "bench"
 NOMBRES = ("Rosa", "José", "María", "Luis", "Ana", "Jorge", "Lucía", "Carlos", "Inés", "Raúl")
 APELLIDOS = ("Huamán", "Núñez", "Quispe", "Mamani", "García", "Chávez", "Flores", "Ñahui")
+# The representatives' surnames: in no nombre, so a q of one finds the contactoRepresentante.
+CONTACTOS = ("Villanueva", "Zevallos", "Paredes", "Cárdenas", "Salazar", "Valdivia", "Espinoza")
+
+
+def _plain(text: str) -> str:
+    """``text`` in lower case, its accents dropped."""
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+
+
+REPRESENTANTES = tuple(_plain(name) for name in CONTACTOS)  # the terms that find them
 
 
 def datos(n: int) -> dict[str, str | None]:
@@ -40,7 +51,11 @@ def datos(n: int) -> dict[str, str | None]:
         0: (persona, "PERSONA", "DNI", f"{n % 10**8:08d}"),
         1: (f"{last} Servicios {n} SAC", "EMPRESA", "RUC", f"20{n:09d}"),
         2: (persona, "PERSONA", "CE", f"X{n:09d}"),
-    }[n % 3]
+        3: (f"Asociación {last} {n}", "OTRO", "OTRO", f"P-{n}"),  # one in ten
+    }[3 if n % 10 == 7 else n % 3]
+    # Every other Cliente has a phone, one in four a representative (one in 28 of each
+    # surname), every one an e-mail whose start, up to the "@", few share.
+    local = "ventas" if tipo_cliente == "EMPRESA" else _plain(first) + "."
     return {
         "codigo_cliente": codigo(n),
         "nombre": nombre,
@@ -48,9 +63,11 @@ def datos(n: int) -> dict[str, str | None]:
         "tipo_documento": tipo_documento,
         "numero_documento": numero,
         "direccion": f"Av. Arequipa {n % 5000}, Lima",
-        "telefono": None,
-        "email": f"cliente{n}@example.com",
-        "contacto_representante": None,
+        "telefono": f"+51 9{n % 10**8:08d}" if n % 2 else None,
+        "email": f"{local}{n}@example.com",
+        "contacto_representante": (
+            f"{NOMBRES[(n // 3) % 10]} {CONTACTOS[(n // 4) % 7]}" if n % 4 == 1 else None
+        ),
     }
 
 
@@ -93,7 +110,7 @@ class Templates:
     @classmethod
     def checked(cls, clientes: Clientes) -> Templates:
         """The templates, once they are seen to encode as the application's mapper does."""
-        n = 7
+        n = 9  # one with every field
         cliente = Cliente.register(n, validate(datos(n)), ACTOR)
         index = CodigoIndex.claim(codigo(n), n)
         created, claimed = (

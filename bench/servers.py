@@ -1,14 +1,17 @@
 """The two servers under load, started alike: the service and the CRUD baseline.
 
-Both run on uvicorn with the same settings (uvloop, httptools, no access log,
-the same worker count); the service through ``clientes serve``, the baseline
-through uvicorn's own command line with the options ``clientes serve`` passes.
-The service runs in its production shape, as compose.yaml runs it: its
-projector in a process of its own.
-"""
+Both run on uvicorn with the arguments ``clientes serve`` gives it (uvloop, the
+service's httptools protocol with its limits, its logging, the same worker
+count), read the same settings from the same environment, and write an access
+line per request; the service through ``clientes serve``, the baseline through
+``python -m bench.crud``. The service runs in its production shape, as
+compose.yaml runs it: its projector in a process of its own, which publishes the
+events to a Redis of the run's own. Every process dies with the bench, however
+the bench ends."""
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import socket
@@ -24,9 +27,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Self
 
+from bench import profile
+
 BIN = Path(sys.executable).parent
+PR_SET_PDEATHSIG = 1
 ROOT = Path(__file__).resolve().parent.parent
-UVICORN_OPTIONS = ("--loop", "uvloop", "--http", "httptools", "--no-access-log")
 
 
 def free_port() -> int:
@@ -50,7 +55,12 @@ class Process:
         """The process, started (and ready); stopped afterwards."""
         try:
             self.process = subprocess.Popen(
-                self.command, env=self.env, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT
+                self.command,
+                env=self.env,
+                cwd=ROOT,
+                stdout=self.log,
+                stderr=subprocess.STDOUT,
+                preexec_fn=_die_with_parent,  # noqa: PLW1509 - started before any thread
             )
             self._wait_until_ready()
             yield self
@@ -74,13 +84,13 @@ class Process:
         self.log.seek(0)
         return self.log.read().decode(errors="replace")[-2000:]
 
+    def pids(self) -> list[int]:
+        """The process and its children (uvicorn's workers)."""
+        return profile.family(self.process.pid) if self.process is not None else []
+
     def peak_rss_mb(self) -> float:
-        """The highest peak resident set size among the worker processes, in MB
-        (the process itself when it runs the one worker)."""
-        if self.process is None:
-            return 0.0
-        pids = _children(self.process.pid) or [self.process.pid]
-        return max(_peak_rss_kb(pid) for pid in pids) / 1024
+        """The highest peak resident set size among the process and its children, in MB."""
+        return max((profile.peak_rss_mb(pid) for pid in self.pids()), default=0.0)
 
 
 class Server(Process):
@@ -107,38 +117,45 @@ class Server(Process):
         raise TimeoutError(f"{' '.join(self.command)} did not get ready: {self.output()}")
 
 
-def _children(pid: int) -> list[int]:
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            found.append(int(stat.parent.name))
-    return found
+def _die_with_parent() -> None:
+    """In the child, before it runs: SIGTERM when the bench dies, however it dies."""
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
-def _peak_rss_kb(pid: int) -> int:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
-def service_env(database_url: str, secret: str) -> dict[str, str]:
-    """The settings of the service's processes (``clientes serve``, ``clientes replay``)."""
-    return {**os.environ, "CLIENTES_DATABASE_URL": database_url, "CLIENTES_JWT_SECRET": secret}
+def service_env(database_url: str, secret: str, redis_url: str | None = None) -> dict[str, str]:
+    """The settings of the service's processes (``clientes serve``, ``clientes replay``)
+    and of the baseline."""
+    env = {**os.environ, "CLIENTES_DATABASE_URL": database_url, "CLIENTES_JWT_SECRET": secret}
+    if redis_url:
+        env["CLIENTES_REDIS_URL"] = redis_url
+    return env
 
 
 @contextmanager
-def service(database_url: str, secret: str, workers: int) -> Iterator[Service]:
+def redis() -> Iterator[str]:
+    """A redis-server of the run's own on a free port, keeping nothing on disk: the
+    service publishes its events to it, as compose.yaml has it do."""
+    port = free_port()
+    command = ["redis-server", "--port", str(port), "--save", "", "--appendonly", "no"]
+    with Process(command, dict(os.environ)).running():
+        url = f"redis://127.0.0.1:{port}/0"
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+        yield url
+
+
+@contextmanager
+def service(database_url: str, secret: str, workers: int, redis_url: str) -> Iterator[Service]:
     """The service as compose.yaml runs it: API workers that leave the projection to
-    one ``clientes project`` process beside them."""
-    env = service_env(database_url, secret)
+    one ``clientes project`` process beside them, which also publishes to Redis."""
+    env = service_env(database_url, secret, redis_url)
     command = [str(BIN / "clientes"), "serve", "--workers", str(workers), "--no-projector"]
     with (
         Process([str(BIN / "clientes"), "project"], env).running() as projector,
@@ -157,16 +174,9 @@ class Service:
         return self.api.url
 
 
-def baseline(conninfo: str, workers: int) -> AbstractContextManager[Server]:
-    env = {**os.environ, "BENCH_CRUD_CONNINFO": conninfo, "PYTHONPATH": str(ROOT)}
-    command = [
-        str(BIN / "uvicorn"),
-        "bench.crud:create_app",
-        "--factory",
-        *UVICORN_OPTIONS,
-        "--timeout-graceful-shutdown",
-        "5",
-        "--workers",
-        str(workers),
-    ]
-    return Server(command, env, ready="/api/clientes?size=1").running()
+def baseline(database_url: str, secret: str, workers: int) -> AbstractContextManager[Server]:
+    """The plain CRUD baseline (bench/crud.py) on the service's settings and uvicorn's
+    arguments."""
+    env = {**service_env(database_url, secret), "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, "-m", "bench.crud", "--workers", str(workers)]
+    return Server(command, env, ready="/health").running()

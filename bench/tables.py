@@ -20,25 +20,36 @@ CLIENTES = Path(sys.executable).with_name("clientes")
 
 @dataclass(frozen=True)
 class Replayed:
+    """The replay's figures, and its baseline's, each counting only the events it read."""
+
     stored: int  # the events in the store, the code index's included
-    read: int  # those the replay read: the Cliente events, and any stored during it
+    read: int  # those the replay read and applied: the Cliente events
     seconds: float
-    reading_seconds: float  # the same events read and decoded alone (bench/reading.py)
+    reading_read: int  # those bench/reading.py read and decoded, the same Cliente events
+    reading_seconds: float
 
     @property
     def events_per_s(self) -> float:
-        """The store's events gone through per second."""
-        return self.stored / self.seconds
+        """The Cliente events the replay read, decoded and applied, per second."""
+        return self.read / self.seconds
 
     @property
     def reading_events_per_s(self) -> float:
-        """The same, reading and decoding alone: the replay's baseline."""
-        return self.stored / self.reading_seconds
+        """The same events read and decoded alone, per second: the replay's baseline."""
+        return self.reading_read / self.reading_seconds
 
     @property
     def of_reading(self) -> float:
         """The replay's rate over its baseline's."""
-        return self.reading_seconds / self.seconds
+        return self.events_per_s / self.reading_events_per_s
+
+    def as_dict(self) -> dict[str, float]:
+        return {
+            **vars(self),
+            "events_per_s": round(self.events_per_s),
+            "reading_events_per_s": round(self.reading_events_per_s),
+            "of_reading": round(self.of_reading, 3),
+        }
 
 
 def replay(url: str, env: dict[str, str]) -> Replayed:
@@ -47,8 +58,8 @@ def replay(url: str, env: dict[str, str]) -> Replayed:
     stored = seed.stored_events(url)
     read, seconds = _figures([str(CLIENTES), "replay"], env, "Rebuilt from")
     alone = [sys.executable, "-m", "bench.reading", url]
-    _, reading_seconds = _figures(alone, {**env, "PYTHONPATH": str(ROOT)}, reading.MARK)
-    return Replayed(stored, read, seconds, reading_seconds)
+    reading_read, reading_seconds = _figures(alone, {**env, "PYTHONPATH": str(ROOT)}, reading.MARK)
+    return Replayed(stored, read, seconds, reading_read, reading_seconds)
 
 
 def _figures(command: list[str], env: dict[str, str], mark: str) -> tuple[int, float]:
@@ -66,7 +77,8 @@ def _figures(command: list[str], env: dict[str, str], mark: str) -> tuple[int, f
 
 def fill_baseline(url: str) -> None:
     """The baseline's table holds the same rows as the read table, and only those."""
-    columns = ", ".join(crud.COLUMNS)
+    # The read table holds vigente Clientes only, and no column that says so.
+    columns = ", ".join(c for c in crud.COLUMNS if c != "vigente")
     with psycopg.connect(conninfo(url)) as conn:
         conn.execute(crud.CREATE_TABLE)
         conn.execute(f"TRUNCATE {crud.TABLE}")
