@@ -18,11 +18,7 @@ from stores import Store
 from tests.conftest import SECRET
 from tests.server import Server, server_env
 
-# Alone: on a machine busy with other tests, requests that conflict (an Idempotency-Key
-# sent again while its first request is still being written) have been seen to answer
-# 503 "pipeline aborted" from the event store's writes on PostgreSQL, a defect still
-# open; alone, the fuzzing finds nothing.
-pytestmark = [pytest.mark.slow, pytest.mark.serial]
+pytestmark = pytest.mark.slow
 
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 CONFIG = Path(__file__).with_name("schemathesis.toml")

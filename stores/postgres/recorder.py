@@ -75,8 +75,8 @@ class PostgresEventRecorder(PostgresApplicationRecorder):
             ).format(kept)
         )
         self.count_kept_statement = SQL(
-            "INSERT INTO {} AS k VALUES (%s, %s, %s) ON CONFLICT (actor, hour)"
-            " DO UPDATE SET answers = k.answers + excluded.answers"
+            "INSERT INTO {} AS k SELECT * FROM unnest(%s::text[], %s::bigint[], %s::bigint[])"
+            " ON CONFLICT (actor, hour) DO UPDATE SET answers = k.answers + excluded.answers"
         ).format(kept)
         self.select_kept_statement = SQL(
             "SELECT coalesce(sum(answers), 0) AS answers FROM {} WHERE actor = %s AND hour >= %s"
@@ -88,7 +88,9 @@ class PostgresEventRecorder(PostgresApplicationRecorder):
         self.sql_create_statements.append(
             SQL("CREATE TABLE IF NOT EXISTS {} (owner uuid PRIMARY KEY, key bytea)").format(keys)
         )
-        self.insert_keys_statement = SQL("INSERT INTO {} VALUES (%s, %b)").format(keys)
+        self.insert_keys_statement = SQL(
+            "INSERT INTO {} SELECT * FROM unnest(%s::uuid[], %b::bytea[])"
+        ).format(keys)
         self.destroy_keys_statement = SQL("UPDATE {} SET key = NULL WHERE owner = ANY(%s)").format(
             keys
         )
@@ -103,24 +105,31 @@ class PostgresEventRecorder(PostgresApplicationRecorder):
             " ORDER BY notification_id"
         ).format(Identifier(self.datastore.schema, self.events_table_name))
 
-    def _insert_stored_events(
+    def _insert_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> None:
-        super()._insert_stored_events(curs, stored_events, **kwargs)
-        # Written while the table lock is held, so no two transactions meet on a row; on a
-        # cursor of its own, as the library reads the inserted positions from ``curs``.
+        """The library's hook for what goes in the events' transaction before them: so
+        that nothing is sent after the events' INSERT. An INSERT that conflicts (a
+        version another writer took) is then reported where the library looks for it,
+        at its sync, and raised as IntegrityError. Sent after it, a statement could
+        meet that error first, and the library would commit an aborted pipeline: a
+        "pipeline aborted" that it retries, then reports as a store that seems down.
+
+        Each is one statement, sent in the library's pipeline with the rest: no extra
+        round trip. Every transaction takes these rows (in the same order) before the
+        table's lock and nothing after it, so no two wait on each other.
+        """
         counts: KeptCounts = kwargs.get("kept_answers", {})
         keys: KeyChanges | None = kwargs.get("data_keys")
-        if not counts and not keys:
-            return
-        with curs.connection.cursor() as also:
-            if counts:
-                rows = [(actor, hour, n) for (actor, hour), n in sorted(counts.items())]
-                also.executemany(self.count_kept_statement, rows)
-            if keys and keys.new:
-                also.executemany(self.insert_keys_statement, list(keys.new.items()))
-            if keys and keys.destroyed:
-                also.execute(self.destroy_keys_statement, (list(keys.destroyed),))
+        if counts:
+            actors, hours, answers = zip(
+                *((actor, hour, n) for (actor, hour), n in sorted(counts.items())), strict=True
+            )
+            curs.execute(self.count_kept_statement, (list(actors), list(hours), list(answers)))
+        if keys and keys.new:
+            curs.execute(self.insert_keys_statement, (list(keys.new), list(keys.new.values())))
+        if keys and keys.destroyed:
+            curs.execute(self.destroy_keys_statement, (list(keys.destroyed),))
 
     def select_data_keys(self, owners: Collection[UUID]) -> dict[UUID, bytes | None]:
         with self.datastore.get_connection() as conn:
@@ -130,7 +139,7 @@ class PostgresEventRecorder(PostgresApplicationRecorder):
     def rewrite_events(self, states: Sequence[Rewritten], new_keys: Mapping[UUID, bytes]) -> None:
         with self.datastore.transaction(commit=True) as curs:
             if new_keys:
-                curs.executemany(self.insert_keys_statement, list(new_keys.items()))
+                curs.execute(self.insert_keys_statement, (list(new_keys), list(new_keys.values())))
             curs.executemany(self.rewrite_event_statement, [(s, o, v) for o, v, s in states])
 
     def positions_of(self, originator_id: UUID, below: int) -> list[int]:
