@@ -22,7 +22,8 @@ def _stat(pid: int) -> list[str] | None:
         return None
 
 
-def _comm(pid: int) -> str:
+def command_name(pid: int) -> str:
+    """The process's command name (/proc/PID/comm), or "" once it is gone."""
     try:
         return Path(f"/proc/{pid}/comm").read_text().strip()
     except OSError:
@@ -67,7 +68,7 @@ def postgres_pids(conninfo: str) -> list[int]:
             " WHERE (datname = current_database() OR datname IS NULL)"
             " AND pid <> pg_backend_pid()"
         ).fetchall()
-    return [pid for (pid,) in rows if _comm(pid) == "postgres"]
+    return [pid for (pid,) in rows if command_name(pid) == "postgres"]
 
 
 def cpu_meter(processes: dict[str, Callable[[], list[int]]]) -> Callable[[], dict[str, float]]:

@@ -13,7 +13,7 @@ import psycopg
 import pytest
 
 from bench.database import SERVER_URL, conninfo
-from bench.profile import children
+from bench.profile import children, command_name
 from tests.events_support import wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,13 +26,6 @@ def _descendants(pid: int) -> list[int]:
     for child in children(pid):
         found += [child, *_descendants(child)]
     return found
-
-
-def _comm(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/comm").read_text().strip()
-    except OSError:
-        return ""
 
 
 def _database_of(pids: list[int]) -> str | None:
@@ -69,11 +62,13 @@ def test_a_run_stopped_half_way_leaves_no_process_and_no_database(
         started: list[int] = []
         # Until both servers, the projector, Redis and a wrk are running.
         while time.monotonic() < deadline and not (
-            "wrk" in {_comm(pid) for pid in started} and len(started) >= 5
+            "wrk" in {command_name(pid) for pid in started} and len(started) >= 5
         ):
             time.sleep(0.2)
             started = _descendants(bench.pid)
-        assert "wrk" in {_comm(pid) for pid in started}, [_comm(pid) for pid in started]
+        assert "wrk" in {command_name(pid) for pid in started}, [
+            command_name(pid) for pid in started
+        ]
         database = _database_of(started)
         assert database in _databases()
 
